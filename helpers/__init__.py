@@ -1,0 +1,15 @@
+"""Serverless Patterns Lab: run AWS serverless patterns offline with boto3, moto and a virtual clock.
+
+    import boto3, helpers
+    lab = helpers.start()           # the sandbox for this kernel: nothing reaches AWS
+    lambda_ = boto3.client("lambda")
+    lambda_.create_function(..., Role=lab.role_arn, Code={"ZipFile": helpers.zip_code(code)})
+    lab.advance(minutes=3)          # let virtual time pass: retries, redeliveries, waits
+"""
+from __future__ import annotations
+
+from .envcheck import check_environment
+from .lab import Lab, current, start
+from .packaging import zip_code
+
+__all__ = ["Lab", "check_environment", "current", "start", "zip_code"]

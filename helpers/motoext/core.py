@@ -1,0 +1,201 @@
+"""moto core: the lab's clock, scheduler, trace context and observer, as hooks for every service.
+
+AWS rules: timestamps AWS puts in messages, events and logs come from the lab's clock (design.md,
+"The virtual clock"); work due now runs before the outermost API call that caused it returns.
+
+The service modules of this package schedule work (`scheduler()`), carry the X-Ray-style trace
+header of the flow they belong to (`current_trace()`, `bound_trace()`), and report what happened
+(`notify()`). The runtime above registers the implementations; this layer knows nothing of them.
+"""
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import sys
+import threading
+from typing import Any, Callable, Iterator, Protocol
+
+from .patching import Patch
+
+_local = threading.local()
+_now: Callable[[], dt.datetime] | None = None
+_after_outermost_call: Callable[[], None] | None = None
+
+
+class Scheduler(Protocol):
+    """The virtual clock, as the service patches see it."""
+
+    def now(self) -> dt.datetime: ...
+
+    def call_soon(self, action: Callable[[], None], label: str = "") -> None: ...
+
+    def call_later(self, seconds: float, action: Callable[[], None], label: str = "") -> None: ...
+
+
+Observer = Callable[..., None]
+_scheduler: Scheduler | None = None
+_observer: Observer | None = None
+
+
+def set_scheduler(scheduler: Scheduler | None) -> None:
+    """Register the clock that service patches schedule delayed work on."""
+    global _scheduler
+    _scheduler = scheduler
+
+
+def scheduler() -> Scheduler:
+    """The registered scheduler (the lab's virtual clock)."""
+    if _scheduler is None:
+        raise RuntimeError("The lab is not running: call `helpers.start()` first.")
+    return _scheduler
+
+
+def set_observer(observer: Observer | None) -> None:
+    """Register who hears about each hop: observer(service, action, resource, **detail)."""
+    global _observer
+    _observer = observer
+
+
+def notify(service: str, action: str, resource: str, **detail: Any) -> None:
+    """Report one hop of a flow (a delivery, a receive, a retry, a transition...)."""
+    if _observer is not None:
+        _observer(service, action, resource, **detail)
+
+
+def current_trace() -> str | None:
+    """The X-Ray-style trace header (`Root=1-...`) of the flow running on this thread, if any."""
+    return getattr(_local, "trace", None)
+
+
+@contextlib.contextmanager
+def bound_trace(header: str | None) -> Iterator[None]:
+    """Run a block as part of the flow `header` (None: outside any flow)."""
+    saved = current_trace()
+    _local.trace = header
+    try:
+        yield
+    finally:
+        _local.trace = saved
+
+#: moto services the lab uses; importing them up front lets the clock patch reach every module.
+SERVICE_MODULES = (
+    "moto.awslambda.models", "moto.sqs.models", "moto.sns.models", "moto.events.models",
+    "moto.events.notifications", "moto.stepfunctions.models", "moto.stepfunctions.parser.models",
+    "moto.logs.models", "moto.dynamodb.models", "moto.dynamodbstreams.models", "moto.kinesis.models",
+    "moto.iam.models", "moto.s3.models", "moto.sts.models", "moto.xray.models",
+)
+
+
+#: Request parameters that name the resource an API call is about, in order of preference.
+_RESOURCE_PARAMS = ("FunctionName", "QueueUrl", "TopicArn", "TargetArn", "stateMachineArn",
+                    "executionArn", "StateMachineArn", "EventBusName", "Name", "TableName",
+                    "StreamName", "LogGroupName", "RoleName", "Bucket")
+
+
+def new_trace_header() -> str:
+    """A fresh X-Ray trace header, `Root=1-<8 hex of the epoch second>-<24 hex>`, from moto's seeded RNG."""
+    from moto.moto_api._internal import mock_random
+
+    seconds = int((_now() if _now else dt.datetime.now(dt.timezone.utc)).timestamp())
+    return f"Root=1-{seconds:08x}-{mock_random.getrandbits(96):024x}"
+
+
+def _resource_of(params: dict[str, Any]) -> str:
+    for name in _RESOURCE_PARAMS:
+        if isinstance(params.get(name), str):
+            return params[name]
+    entries = params.get("Entries")
+    if isinstance(entries, list) and entries and isinstance(entries[0], dict):
+        return str(entries[0].get("EventBusName", "default"))
+    return ""
+
+
+def _before_call(model: Any, params: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
+    """Every API call is a hop; a call made outside any flow starts a new one (a new trace)."""
+    if current_trace() is None:
+        _local.trace = new_trace_header()
+        context["lab_started_trace"] = True
+    notify(model.service_model.endpoint_prefix, model.name, _resource_of(params), params=params)
+
+
+def _after_call(context: dict[str, Any], **_: Any) -> None:
+    if context.pop("lab_started_trace", False):
+        _local.trace = None
+
+
+def register_call_hooks() -> None:
+    """Add the API-call hooks to every botocore session created from now on."""
+    from botocore.handlers import BUILTIN_HANDLERS
+
+    for event, handler in (("before-call", _before_call), ("after-call", _after_call),
+                           ("after-call-error", _after_call)):
+        if (event, handler) not in BUILTIN_HANDLERS:
+            BUILTIN_HANDLERS.append((event, handler))
+
+
+def set_clock(now: Callable[[], dt.datetime] | None) -> None:
+    """Make moto read the time from `now` (an aware UTC datetime), or from the real clock if None."""
+    global _now
+    _now = now
+
+
+def set_after_outermost_call(callback: Callable[[], None] | None) -> None:
+    """Run `callback` after each outermost API call has produced its response, before it returns."""
+    global _after_outermost_call
+    _after_outermost_call = callback
+
+
+def _make_utcnow(original: Callable[[], dt.datetime]) -> Callable[[], dt.datetime]:
+    def utcnow() -> dt.datetime:
+        return _now().replace(tzinfo=None) if _now else original()
+
+    return utcnow
+
+
+def _make_process_request(original: Callable[..., Any]) -> Callable[..., Any]:
+    def process_request(self: Any, request: Any) -> Any:
+        depth = getattr(_local, "depth", 0)
+        _local.depth = depth + 1
+        try:
+            response = original(self, request)
+        finally:
+            _local.depth = depth
+        if depth == 0 and _after_outermost_call is not None:
+            _after_outermost_call()
+        return response
+
+    return process_request
+
+
+UTCNOW = Patch(
+    target="moto.core.utils:utcnow",
+    signature="() -> 'datetime.datetime'",
+    rule="Timestamps come from the lab's virtual clock (design.md, The virtual clock).",
+    make=_make_utcnow,
+)
+PROCESS_REQUEST = Patch(
+    target="moto.core.botocore_stubber:BotocoreStubber.process_request",
+    signature="(self, request: botocore.awsrequest.AWSPreparedRequest) -> "
+    "tuple[int, dict[str, typing.Any], str | bytes] | None",
+    rule="Work due now runs before the outermost API call returns (design.md, The virtual clock).",
+    make=_make_process_request,
+)
+PATCHES = [UTCNOW, PROCESS_REQUEST]
+
+
+def spread_utcnow() -> None:
+    """Point every loaded moto module's own `utcnow` name at the patched function.
+
+    Many moto modules do `from moto.core.utils import utcnow`; they hold the original function.
+    """
+    import importlib
+
+    import moto.core.utils as core_utils
+
+    for name in SERVICE_MODULES:
+        importlib.import_module(name)
+    patched = core_utils.utcnow
+    original = getattr(patched, "__lab_original__", patched)
+    for module in list(sys.modules.values()):
+        if getattr(module, "__name__", "").startswith("moto.") and getattr(module, "utcnow", None) is original:
+            module.utcnow = patched
