@@ -195,11 +195,15 @@ class LambdaRuntime:
         self._watchdog = _Watchdog()
 
     # -- LambdaExecutor ----------------------------------------------------------------------
-    def invoke(self, fn: Any, payload: bytes) -> Invocation:
-        """Run one synchronous invocation of moto function `fn` and return what AWS would."""
+    def invoke(self, fn: Any, payload: bytes, **hop: Any) -> Invocation:
+        """Run one invocation of moto function `fn` and return what AWS would.
+
+        `hop` is added to the recorded `lambda invoke` hop (attempt=2, invocation_type="Event",
+        source=<ARN of the queue/topic/rule that triggered it>...).
+        """
         spec = self.spec_for(fn)
         with self._lock:
-            return self._invoke(fn, spec, payload)
+            return self._invoke(fn, spec, payload, hop)
 
     def invoke_async(self, fn: Any, payload: bytes) -> None:
         """Queue an event invocation; it runs once the current API call has returned."""
@@ -303,7 +307,7 @@ class LambdaRuntime:
                              "Traceback (most recent call last):\n" + "".join(error["stackTrace"]))
         return None, error, False
 
-    def _invoke(self, fn: Any, spec: FunctionSpec, payload: bytes) -> Invocation:
+    def _invoke(self, fn: Any, spec: FunctionSpec, payload: bytes, hop: dict[str, Any]) -> Invocation:
         env, cold = self._acquire(spec)
         env.busy = True
         request_id = str(mock_random.uuid4())
@@ -348,7 +352,8 @@ class LambdaRuntime:
             if timed_out or env.handler is None:  # AWS replaces an environment after these
                 self._discard(env)
             self._write_logs(fn, env, start, log)
-            notify("lambda", "invoke", spec.name, report=report)
+            notify("lambda", "invoke", spec.name, report=report,
+                   **{"invocation_type": "RequestResponse", "attempt": 1, **hop})
             payload_out = json.dumps(error).encode() if error else result
             return Invocation(payload_out, report.function_error, "\n".join(log) + "\n", spec.version)
         finally:

@@ -1,4 +1,23 @@
-"""The record of every hop in the lab, each stamped with its virtual time and its flow's trace."""
+"""The record of every hop in the lab, each stamped with its virtual time and its flow's trace.
+
+Hop vocabulary (service, action, resource, detail) that every part of the lab reports through
+`helpers.motoext.core.notify` and that the trace and diagrams read:
+
+- every boto3 API call: (endpoint prefix, operation name, the resource it names, params=...)
+  e.g. ("lambda", "Invoke", "hello"), ("sqs", "SendMessage", queue URL), ("events", "PutEvents", bus)
+- a Lambda attempt: ("lambda", "invoke", function name, report=InvocationReport, attempt=n,
+  invocation_type="RequestResponse"|"Event", source=<ARN of the trigger, if any>)
+- async invocation: ("lambda", "queue" | "retry" | "expire" | "drop", function name, ...),
+  ("lambda", "destination", function name, condition=..., destination=ARN),
+  ("lambda", "dead-letter", function name, target=ARN)
+- SQS: ("sqs", "send" | "receive" | "delete" | "visible-again" | "redrive", queue name, message_id=...)
+- SNS: ("sns", "deliver" | "filtered-out" | "retry" | "dead-letter", topic name, endpoint=..., protocol=...)
+- EventBridge: ("events", "match", rule name, bus=...), ("events", "deliver" | "retry" | "dead-letter" |
+  "drop", target ARN, rule=..., attempt=n)
+- Step Functions: ("states", "transition", execution ARN, state=..., state_type=..., phase="entered" |
+  "exited" | "failed" | "caught" | "retry", error=...), ("states", "execution", execution ARN,
+  status=...)
+"""
 from __future__ import annotations
 
 import datetime as dt
