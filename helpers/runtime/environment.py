@@ -89,13 +89,15 @@ class ExecutionEnvironment:
         saved_path, saved_cwd = list(sys.path), os.getcwd()
         sys.path[:0] = self.search_path
         sys.modules.update(self._modules)
+        before = set(sys.modules) - set(self._modules)
         os.chdir(self.code_dir)
         try:
             yield
         finally:
             os.chdir(saved_cwd)
             sys.path[:] = saved_path
-            for name, module in list(sys.modules.items()):
+            for name in set(sys.modules) - before:
+                module = sys.modules[name]
                 if self._owns(module):
                     self._modules[name] = module
                     del sys.modules[name]

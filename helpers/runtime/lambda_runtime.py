@@ -15,6 +15,7 @@ import json
 import logging
 import math
 import os
+import signal
 import sys
 import tempfile
 import threading
@@ -91,10 +92,12 @@ class _Running:
         self.factor = cpu_factor(spec.memory_mb)
         self.virtual_ms = 0.0
         self.real_start = time.perf_counter()
+        self.real_stop: float | None = None
         self.lines: list[str] = []
 
     def elapsed_ms(self) -> float:
-        return (time.perf_counter() - self.real_start) * 1000 * self.factor + self.virtual_ms
+        real = (self.real_stop or time.perf_counter()) - self.real_start
+        return real * 1000 * self.factor + self.virtual_ms
 
     def remaining_ms(self) -> int:
         return max(0, int(self.spec.timeout_s * 1000 - self.elapsed_ms()))
@@ -147,8 +150,16 @@ class _LambdaLogHandler(logging.Handler):
                                  f"{record.getMessage()}")
 
 
+def _raise_timeout(signum: int, frame: Any) -> None:
+    raise InvocationTimeout()
+
+
 class _Watchdog:
-    """Stops a handler that computes past its timeout by raising InvocationTimeout in its thread."""
+    """Stops a handler that computes past its timeout by raising InvocationTimeout in its thread.
+
+    On the main thread (a notebook's cells) a real-time interval timer does it at no cost per
+    invocation; other threads (Step Functions executions) share one watchdog thread.
+    """
 
     def __init__(self) -> None:
         self._cond = threading.Condition()
@@ -156,11 +167,18 @@ class _Watchdog:
         threading.Thread(target=self._run, name="lambda-timeout-watchdog", daemon=True).start()
 
     def arm(self, thread_id: int, seconds: float) -> None:
+        if threading.current_thread() is threading.main_thread():
+            signal.signal(signal.SIGALRM, _raise_timeout)
+            signal.setitimer(signal.ITIMER_REAL, max(seconds, 0.001))
+            return
         with self._cond:
             self._target = (thread_id, time.monotonic() + seconds)
             self._cond.notify()
 
     def disarm(self) -> None:
+        if threading.current_thread() is threading.main_thread():
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            return
         with self._cond:
             thread_id = self._target[0] if self._target else None
             self._target = None
@@ -253,9 +271,10 @@ class LambdaRuntime:
     def _running(self, running: _Running, env: ExecutionEnvironment) -> Iterator[None]:
         """Route stdout, logging, sleep and environment variables to this invocation."""
         outer = getattr(_current, "invocation", None)
-        saved_env = dict(os.environ)
+        variables = self._runtime_variables(env)
+        saved_env = {name: os.environ.get(name) for name in variables}
         saved_stdout = sys.stdout
-        os.environ.update(self._runtime_variables(env))
+        os.environ.update(variables)
         _current.invocation = running
         sys.stdout = self._stdout
         root = logging.getLogger()
@@ -268,8 +287,11 @@ class LambdaRuntime:
             root.removeHandler(self._log_handler)
             sys.stdout = saved_stdout
             _current.invocation = outer
-            os.environ.clear()
-            os.environ.update(saved_env)
+            for name, value in saved_env.items():
+                if value is None:
+                    os.environ.pop(name, None)
+                else:
+                    os.environ[name] = value
 
     def _runtime_variables(self, env: ExecutionEnvironment) -> dict[str, str]:
         spec = env.spec
@@ -289,6 +311,7 @@ class LambdaRuntime:
         try:
             return call()
         finally:
+            running.real_stop = time.perf_counter()
             self._watchdog.disarm()
 
     def _phase(self, running: _Running, env: ExecutionEnvironment,
