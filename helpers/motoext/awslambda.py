@@ -163,6 +163,22 @@ def _make_invoke_lambda(original: Callable[..., Any]) -> Callable[..., Any]:
     return _invoke_lambda
 
 
+def _make_response_invoke(original: Callable[..., Any]) -> Callable[..., Any]:
+    def invoke(self: Any) -> tuple[int, dict[str, str], str | bytes]:
+        qualifier = self.querystring.get("Qualifier")
+        if qualifier and "qualifier" not in self.querystring:
+            self.querystring["qualifier"] = qualifier
+        return original(self)
+
+    return invoke
+
+
+RESPONSE_INVOKE = Patch(
+    target="moto.awslambda.responses:LambdaResponse.invoke",
+    signature="(self) -> tuple[int, dict[str, str], str | bytes]",
+    rule="Invoke honours the Qualifier query parameter: a version or alias (aws-semantics.md 1.1, L4)",
+    make=_make_response_invoke,
+)
 BACKEND_INVOKE = Patch(
     target="moto.awslambda.models:LambdaBackend.invoke",
     signature="(self, function_name: 'str', qualifier: 'str | None', body: 'Any', headers: 'Any', "
@@ -183,4 +199,4 @@ INVOKE_LAMBDA = Patch(
     rule="Service integrations run the real handler in-process (design.md, The Lambda runtime)",
     make=_make_invoke_lambda,
 )
-PATCHES = [BACKEND_INVOKE, FUNCTION_INVOKE, INVOKE_LAMBDA]
+PATCHES = [RESPONSE_INVOKE, BACKEND_INVOKE, FUNCTION_INVOKE, INVOKE_LAMBDA]
