@@ -60,7 +60,7 @@ def _widgets_check() -> Check:
         return Check("ipywidgets (interactive widgets)", ">=8", "missing", False, _FIX)
 
 
-def check_environment() -> list[Check]:
+def run_checks() -> list[Check]:
     """Check Python, the pinned packages, Graphviz's `dot` and widgets; say how to fix each miss."""
     python_ok = sys.version_info >= (3, 11)
     checks = [Check("Python", ">=3.11", sys.version.split()[0], python_ok,
@@ -68,9 +68,9 @@ def check_environment() -> list[Check]:
     return checks + _package_checks() + [_dot_check(), _widgets_check()]
 
 
-def environment_table():  # noqa: ANN201 - a pandas DataFrame
-    """`check_environment()` as a table, problems first."""
+def check_environment():  # noqa: ANN201 - a pandas DataFrame
+    """The environment check as a table, problems first, each with how to fix it."""
     import pandas as pd
 
-    frame = pd.DataFrame([vars(c) for c in check_environment()])
+    frame = pd.DataFrame([vars(c) for c in run_checks()])
     return frame.sort_values("ok", kind="stable").reset_index(drop=True)
