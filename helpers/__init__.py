@@ -11,5 +11,7 @@ from __future__ import annotations
 from .envcheck import check_environment
 from .lab import Lab, current, start
 from .packaging import zip_code
+from .trace import by_service, clear_trace, flows, for_trace, trace
 
-__all__ = ["Lab", "check_environment", "current", "start", "zip_code"]
+__all__ = ["Lab", "by_service", "check_environment", "clear_trace", "current", "flows", "for_trace", "start", "trace",
+           "zip_code"]

@@ -5,7 +5,7 @@ import json
 import tempfile
 import time
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 import boto3
 from moto import mock_aws
@@ -18,6 +18,9 @@ from .packaging import zip_code
 from .runtime.clock import VirtualClock
 from .runtime.lambda_runtime import LambdaRuntime, lab_sleep
 from .runtime.recorder import Recorder
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 #: Seed for every id moto and the runtime generate, so runs repeat exactly.
 SEED = 20260105
@@ -79,6 +82,12 @@ class Lab:
     def run_until_idle(self) -> int:
         """Advance the clock until no scheduled work is left."""
         return self.clock.run_until_idle()
+
+    def trace(self, **filters: Any) -> "pd.DataFrame":
+        """The recorded hops as a DataFrame (see `helpers.trace.trace` for the filters)."""
+        from .trace import trace
+
+        return trace(self, **filters)
 
     def reset(self) -> None:
         """Delete every resource, forget every environment, and put the clock back to its start."""

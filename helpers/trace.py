@@ -1,0 +1,246 @@
+"""The trace: every hop the lab recorded, as a pandas DataFrame a learner can filter and group.
+
+    df = lab.trace()                      # the flows (setup calls such as CreateQueue left out)
+    df = helpers.trace(lab, flow="last")  # one correlation id, end to end
+    helpers.flows(df)                     # one row per correlation id
+    helpers.clear_trace(lab)              # start afresh
+
+Reads `lab.recorder.hops` (the vocabulary is in `helpers.runtime.recorder`); records nothing itself.
+`caller` (who made an API call: "client" or a function name) is inferred from the order of hops
+(see `infer_callers`): the runtime records each Lambda attempt when it ends, not who called what.
+"""
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from .runtime.recorder import Hop
+
+if TYPE_CHECKING:
+    from .lab import Lab
+
+CLIENT = "client"
+
+#: Columns of the trace, in order.
+COLUMNS = [
+    "seq", "time", "t", "trace", "service", "action", "resource", "caller", "kind", "error",
+    "function", "attempt", "invocation_type", "source", "cold", "init_ms", "duration_ms", "billed_ms",
+    "outcome", "error_type", "message_id", "bus", "rule", "target", "endpoint", "protocol",
+    "condition", "destination", "state", "state_type", "phase", "status", "detail",
+]
+#: Detail keys copied to their own column as they are.
+_PLAIN_KEYS = ("attempt", "invocation_type", "source", "message_id", "bus", "rule", "target", "endpoint",
+               "protocol", "condition", "destination", "state", "state_type", "phase", "status")
+#: Control-plane calls (setting things up), left out of `trace()` unless `setup=True`.
+_SETUP_CALL = re.compile(
+    r"^(Create|Delete(?!Message|Item)|Update(?!Item)|List|Describe|Tag|Untag|AddPermission|RemovePermission"
+    r"|Put(?!Events|Item|Record|LogEvents)|Set|Subscribe|Unsubscribe|Attach|Detach|Enable|Disable"
+    r"|Publish(Version|Layer)|Get(?!QueueUrl|Item|Records|ShardIterator|Object))")
+#: Hops that report a failure.
+_FAILURE_ACTIONS = {"dead-letter", "drop", "expire"}
+_FAILED_STATUSES = {"FAILED", "TIMED_OUT", "ABORTED"}
+_RESOURCE_PARAMS = ("FunctionName", "QueueUrl", "QueueName", "TopicArn", "TargetArn", "stateMachineArn", "executionArn",
+                    "EventBusName", "Name", "TableName", "StreamName", "LogGroupName")
+
+
+def is_api_call(hop: Hop) -> bool:
+    """boto3 API calls are named like `SendMessage`; the lab's own hops are lower case (`send`)."""
+    return hop.action[:1].isupper()
+
+
+def trace(lab: Lab | None = None, *, flow: str | None = None, service: str | Iterable[str] | None = None,
+          setup: bool = False) -> pd.DataFrame:
+    """The recorded hops as a DataFrame (columns: `COLUMNS`), oldest first.
+
+    `flow`: a correlation id (the full `Root=1-...` header, its unique tail, or "last");
+    `service`: keep only these services ("lambda", "sqs"...); `setup`: keep control-plane calls.
+    """
+    lab = lab or _current_lab()
+    hops = list(lab.recorder.hops)
+    frame = _frame(hops, lab.clock.now() - lab.clock.elapsed())
+    if not setup:
+        frame = frame[~frame["kind"].eq("setup")]
+    if flow is not None:
+        frame = for_trace(frame, flow)
+    if service is not None:
+        frame = by_service(frame, *([service] if isinstance(service, str) else service))
+    return frame.reset_index(drop=True)
+
+
+def for_trace(frame: pd.DataFrame, trace_id: str) -> pd.DataFrame:
+    """The hops of one flow: `trace_id` is a full header, a unique part of it, or "last"."""
+    ids = frame["trace"].dropna().unique()
+    if trace_id == "last":
+        flows_only = frame[frame["kind"].ne("setup")]["trace"].dropna()
+        matches = [flows_only.iloc[-1]] if len(flows_only) else []
+    else:
+        matches = [i for i in ids if i == trace_id] or [i for i in ids if trace_id in i]
+    if len(matches) != 1:
+        raise KeyError(f"{trace_id!r} matches {len(matches)} trace ids; known: {list(ids)[:10]}")
+    return frame[frame["trace"].eq(matches[0])]
+
+
+def by_service(frame: pd.DataFrame, *services: str) -> pd.DataFrame:
+    """The hops of these services ("lambda", "sqs", "sns", "events", "states"...)."""
+    return frame[frame["service"].isin(services)]
+
+
+def flows(frame: pd.DataFrame) -> pd.DataFrame:
+    """One row per correlation id: when it started and ended, how many hops and errors, what began it."""
+    grouped = frame.dropna(subset=["trace"]).groupby("trace", sort=False)
+    summary = grouped.agg(start=("t", "min"), end=("t", "max"), hops=("seq", "size"), errors=("error", "sum"),
+                          first=("action", "first"), resource=("resource", "first"))
+    summary["span_s"] = summary["end"] - summary["start"]
+    return summary.reset_index().sort_values("start", kind="stable").reset_index(drop=True)
+
+
+def clear_trace(lab: Lab | None = None) -> None:
+    """Forget every hop recorded so far."""
+    (lab or _current_lab()).recorder.clear()
+
+
+# -- building the frame ----------------------------------------------------------------------
+def _current_lab() -> Lab:
+    from .lab import current
+
+    return current()
+
+
+def _frame(hops: Sequence[Hop], origin: Any) -> pd.DataFrame:
+    callers = infer_callers(hops)
+    rows = [_row(hop, origin, callers.get(hop.seq)) for hop in hops]
+    return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def _row(hop: Hop, origin: Any, caller: str | None) -> dict[str, Any]:
+    detail = dict(hop.detail)
+    row: dict[str, Any] = {
+        "seq": hop.seq, "time": hop.time, "t": (hop.time - origin).total_seconds(), "trace": hop.trace,
+        "service": hop.service, "action": hop.action, "resource": hop.resource, "caller": caller,
+        "kind": _kind(hop), "error": False,
+    }
+    for key in _PLAIN_KEYS:
+        if key in detail:
+            row[key] = detail.pop(key)
+    if "error" in detail:
+        row["error_type"] = detail.pop("error")
+    report = detail.pop("report", None)
+    if report is not None:
+        outcome = "timeout" if report.timed_out else ("error" if report.function_error else "success")
+        row.update(function=report.function_name, cold=report.cold, init_ms=report.init_ms,
+                   duration_ms=report.duration_ms, billed_ms=report.billed_ms, outcome=outcome,
+                   error_type=report.error_type)
+        detail["request_id"] = report.request_id
+    elif hop.service == "lambda" and not is_api_call(hop):
+        row["function"] = hop.resource
+    params = detail.get("params")
+    if is_api_call(hop) and not hop.resource and isinstance(params, dict):
+        row["resource"] = _resource_from_request(params)
+    row["error"] = (row.get("outcome") in ("error", "timeout") or hop.action in _FAILURE_ACTIONS
+                    or row.get("phase") == "failed" or row.get("status") in _FAILED_STATUSES)
+    row["detail"] = detail
+    return row
+
+
+def _kind(hop: Hop) -> str:
+    if is_api_call(hop):
+        return "setup" if _SETUP_CALL.match(hop.action) else "call"
+    if hop.service == "lambda" and hop.action == "invoke":
+        return "invoke"
+    return "state" if hop.service == "states" else "delivery"
+
+
+def _resource_from_request(request: dict[str, Any]) -> str:
+    """The resource an API call names, read from botocore's serialized request.
+
+    A fallback for API-call hops recorded without a resource (their `params` are the request dict).
+    """
+    match = re.search(r"/functions/([^/?]+)", str(request.get("url_path", "")))
+    if match:
+        return match.group(1)
+    body = request.get("body")
+    if isinstance(body, (bytes, str)) and body[:1] in (b"{", "{"):
+        body = json.loads(body)
+    if not isinstance(body, dict):
+        return ""
+    for name in _RESOURCE_PARAMS:
+        if isinstance(body.get(name), str):
+            return body[name]
+    entries = body.get("Entries")
+    if isinstance(entries, list) and entries and isinstance(entries[0], dict):
+        return str(entries[0].get("EventBusName", "default"))
+    return ""
+
+
+def _invocation_type(params: Any) -> str:
+    if not isinstance(params, dict):
+        return "RequestResponse"
+    headers = params.get("headers") or {}
+    return str(params.get("InvocationType") or headers.get("X-Amz-Invocation-Type") or "RequestResponse")
+
+
+# -- who made each API call ------------------------------------------------------------------
+class _Frame:
+    """API calls made inside one synchronous invocation, or (bottom frame) not yet attributed."""
+
+    def __init__(self, opener: Hop | None = None) -> None:
+        self.function = _function_name(opener) if opener is not None else None
+        self.calls: list[int] = []
+
+
+def infer_callers(hops: Sequence[Hop]) -> dict[int, str]:
+    """Map each API-call hop's seq to its caller: "client" or the name of the function that made it.
+
+    Within one flow the client makes the first call; work it triggers runs after that call returns,
+    one job at a time, so later calls outside any synchronous invocation belong to the next
+    triggered invocation to finish.
+    """
+    callers: dict[int, str] = {}
+    stacks: dict[str | None, list[_Frame]] = {}
+    for hop in hops:
+        stack = stacks.get(hop.trace)
+        if is_api_call(hop):
+            if stack is None:
+                stacks[hop.trace] = stack = [_Frame()]
+                callers[hop.seq] = CLIENT
+            else:
+                stack[-1].calls.append(hop.seq)
+            if (hop.service, hop.action) == ("lambda", "Invoke") and \
+                    _invocation_type(hop.detail.get("params")) == "RequestResponse":
+                stack.append(_Frame(opener=hop))
+        elif stack is not None and hop.service == "lambda" and hop.action == "invoke":
+            _close_invocation(stack, hop, callers)
+    for stack in stacks.values():
+        for frame in stack:
+            _commit(frame.calls, CLIENT, callers)
+    return callers
+
+
+def _close_invocation(stack: list[_Frame], hop: Hop, callers: dict[int, str]) -> None:
+    function = hop.resource
+    synchronous = hop.detail.get("invocation_type", "RequestResponse") == "RequestResponse" \
+        and not hop.detail.get("source")
+    if synchronous and any(frame.function in (function, "") for frame in stack[1:]):
+        while stack[-1].function not in (function, ""):  # an Invoke that failed before running
+            stack[-2].calls += stack.pop().calls
+        _commit(stack.pop().calls, function, callers)
+    else:
+        _commit(stack[-1].calls, function, callers)
+
+
+def _function_name(opener: Hop) -> str:
+    """The function an Invoke names, without ARN prefix or qualifier ("" if unknown)."""
+    name = opener.resource or _resource_from_request(opener.detail.get("params") or {})
+    if name.startswith("arn:"):
+        name = name.split(":")[6]
+    return name.split(":")[0]
+
+
+def _commit(seqs: list[int], caller: str, callers: dict[int, str]) -> None:
+    for seq in seqs:
+        callers.setdefault(seq, caller)
+    seqs.clear()
