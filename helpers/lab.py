@@ -46,7 +46,8 @@ class Lab:
         self.clock = VirtualClock()
         self.runtime = LambdaRuntime(self.clock)
         self.recorder = Recorder(self.clock)
-        self.on_reset: list[Callable[[], None]] = [self.recorder.clear]
+        self.faults = self.runtime.faults  # failure injection: lab.faults.fail("fn", rate=0.2)
+        self.on_reset: list[Callable[[], None]] = [self.recorder.clear, self.faults.clear]
         moto_core.set_clock(self.clock.now)
         moto_core.set_scheduler(self.clock)
         moto_core.set_observer(self.recorder)

@@ -5,6 +5,8 @@ invocation to an executor (the lab's in-process runtime registers itself with `s
 shape the answer as AWS does (aws-semantics.md 1.1): `FunctionError: Unhandled`, the last 4 KB of
 the log as the tail, `X-Amz-Executed-Version`, 204 for DryRun without running, 202 with an empty
 body for Event, 429 `TooManyRequestsException` when reserved concurrency is 0, aliases' weights.
+Asynchronous settings (aws-semantics.md 1.2): a second `PutFunctionEventInvokeConfig` replaces the
+first and `Update...` merges into it, with AWS's range checks; `DeadLetterConfig` is kept.
 """
 from __future__ import annotations
 
@@ -13,6 +15,8 @@ import json
 from dataclasses import dataclass
 from typing import Any, Callable, Protocol
 
+from moto.awslambda.exceptions import ValidationException
+from moto.awslambda.models import EventInvokeConfig, lambda_backends
 from moto.core.exceptions import JsonRESTError
 from moto.moto_api._internal import mock_random
 
@@ -37,7 +41,9 @@ class LambdaExecutor(Protocol):
 
     def invoke(self, fn: Any, payload: bytes) -> Invocation: ...
 
-    def invoke_async(self, fn: Any, payload: bytes) -> None: ...
+    def invoke_async(self, fn: Any, payload: bytes, **hop: Any) -> str | None: ...
+
+    def injected_throttle(self, fn: Any) -> bool: ...
 
 
 _executor: LambdaExecutor | None = None
@@ -101,6 +107,12 @@ def _as_bytes(body: Any) -> bytes:
     return data
 
 
+def _qualifier_of(function_name: str, qualifier: str | None) -> str | None:
+    """The version or alias an Invoke names, by parameter or as the last part of the name/ARN."""
+    parts = function_name.split(":")
+    return qualifier or (parts[7] if len(parts) == 8 else parts[1] if len(parts) == 2 else None)
+
+
 def _weighted_version(backend: Any, fn: Any, function_name: str, qualifier: str | None) -> Any:
     """An alias with `AdditionalVersionWeights` sends that share of invocations to the other version."""
     name = function_name.split(":")[-1] if function_name.startswith("arn:") else function_name.split(":")[0]
@@ -127,9 +139,9 @@ def _make_backend_invoke(original: Callable[..., Any]) -> Callable[..., Any]:
         if invocation_type == "DryRun":
             return b""
         if invocation_type == "Event":
-            _executor.invoke_async(fn, _as_bytes(body))
+            _executor.invoke_async(fn, _as_bytes(body), qualifier=_qualifier_of(function_name, qualifier))
             return b""
-        if is_throttled(fn):
+        if is_throttled(fn) or _executor.injected_throttle(fn):
             raise TooManyRequestsException("ReservedFunctionConcurrentInvocationLimitExceeded")
         fn = _weighted_version(self, fn, function_name, qualifier)
         result = _executor.invoke(fn, _as_bytes(body))
@@ -199,4 +211,125 @@ INVOKE_LAMBDA = Patch(
     rule="Service integrations run the real handler in-process (design.md, The Lambda runtime)",
     make=_make_invoke_lambda,
 )
-PATCHES = [RESPONSE_INVOKE, BACKEND_INVOKE, FUNCTION_INVOKE, INVOKE_LAMBDA]
+
+
+# -- asynchronous invocation settings (aws-semantics.md 1.2) ---------------------------------------
+#: `MaximumRetryAttempts` 0-2 (default 2), `MaximumEventAgeInSeconds` 60-21600 (default 6 h) [L3].
+EVENT_INVOKE_LIMITS = {"MaximumRetryAttempts": ("maximumRetryAttempts", 0, 2),
+                       "MaximumEventAgeInSeconds": ("maximumEventAgeInSeconds", 60, 21600)}
+
+
+def _latest(backend: Any, function_name: str) -> Any:
+    """The unqualified function: the sandbox keeps one event-invoke config per function."""
+    return backend.get_function(backend.get_function(function_name).function_name)
+
+
+def event_invoke_config(fn: Any) -> dict[str, Any]:
+    """The function's asynchronous settings as last put (empty if none)."""
+    latest = _latest(lambda_backends[fn.account_id][fn.region], fn.function_name)
+    return dict(latest.event_invoke_config[0].config) if latest.event_invoke_config else {}
+
+
+def dead_letter_target(fn: Any) -> str | None:
+    """The ARN of this function version's dead-letter queue or topic, if any."""
+    return (getattr(fn, "dead_letter_config", None) or {}).get("TargetArn") or None
+
+
+def _check_limits(config: dict[str, Any]) -> None:
+    """Refuse out-of-range values with AWS's ValidationException wording."""
+    for key, (member, low, high) in EVENT_INVOKE_LIMITS.items():
+        value = config.get(key)
+        if value is not None and value > high:
+            raise ValidationException(value, member, f"Member must have value less than or equal to {high}")
+        if value is not None and value < low:
+            raise ValidationException(value, member, f"Member must have value greater than or equal to {low}")
+
+
+def _store_event_invoke_config(backend: Any, function_name: str, config: dict[str, Any]) -> dict[str, Any]:
+    _check_limits(config)
+    fn = _latest(backend, function_name)
+    fn.event_invoke_config = [EventInvokeConfig(fn.function_arn, fn.last_modified, config)]
+    return fn.event_invoke_config[0].response()
+
+
+def _make_put_event_invoke_config(original: Callable[..., Any]) -> Callable[..., Any]:
+    def put_function_event_invoke_config(self: Any, function_name: str, config: dict[str, Any]) -> dict[str, Any]:
+        return _store_event_invoke_config(self, function_name, dict(config))
+
+    return put_function_event_invoke_config
+
+
+def _make_update_event_invoke_config(original: Callable[..., Any]) -> Callable[..., Any]:
+    def update_function_event_invoke_config(self: Any, function_name: str,
+                                            config: dict[str, Any]) -> dict[str, Any]:
+        fn = _latest(self, function_name)
+        current = dict(fn.event_invoke_config[0].config) if fn.event_invoke_config else {}
+        merged = {**current, **config}
+        if "DestinationConfig" in current and "DestinationConfig" in config:
+            merged["DestinationConfig"] = {**current["DestinationConfig"], **config["DestinationConfig"]}
+        return _store_event_invoke_config(self, function_name, merged)
+
+    return update_function_event_invoke_config
+
+
+def _make_function_init(original: Callable[..., Any]) -> Callable[..., Any]:
+    def __init__(self: Any, account_id: str, spec: dict[str, Any], region: str,
+                 version: str | int = 1) -> None:
+        original(self, account_id, spec, region, version)
+        self.dead_letter_config = spec.get("DeadLetterConfig") or None
+
+    return __init__
+
+
+def _make_get_configuration(original: Callable[..., Any]) -> Callable[..., Any]:
+    def get_configuration(self: Any, on_create: bool = False) -> dict[str, Any]:
+        config = original(self, on_create)
+        if dead_letter_target(self):
+            config["DeadLetterConfig"] = {"TargetArn": dead_letter_target(self)}
+        return config
+
+    return get_configuration
+
+
+def _make_update_configuration(original: Callable[..., Any]) -> Callable[..., Any]:
+    def update_configuration(self: Any, config_updates: dict[str, Any]) -> dict[str, Any]:
+        if "DeadLetterConfig" in config_updates:  # an empty TargetArn removes it
+            self.dead_letter_config = config_updates["DeadLetterConfig"] or None
+        return original(self, config_updates)
+
+    return update_configuration
+
+
+PUT_EVENT_INVOKE_CONFIG = Patch(
+    target="moto.awslambda.models:LambdaBackend.put_function_event_invoke_config",
+    signature="(self, function_name: 'str', config: 'dict[str, Any]') -> 'dict[str, Any]'",
+    rule="PutFunctionEventInvokeConfig overwrites an existing config; MaximumRetryAttempts 0-2, "
+    "MaximumEventAgeInSeconds 60-21600 (aws-semantics.md 1.2, L3)",
+    make=_make_put_event_invoke_config,
+)
+UPDATE_EVENT_INVOKE_CONFIG = Patch(
+    target="moto.awslambda.models:LambdaBackend.update_function_event_invoke_config",
+    signature="(self, function_name: 'str', config: 'dict[str, Any]') -> 'dict[str, Any]'",
+    rule="UpdateFunctionEventInvokeConfig changes only the settings it names (aws-semantics.md 1.2, L3)",
+    make=_make_update_event_invoke_config,
+)
+FUNCTION_INIT = Patch(
+    target="moto.awslambda.models:LambdaFunction.__init__",
+    signature="(self, account_id: 'str', spec: 'dict[str, Any]', region: 'str', version: 'str | int' = 1)",
+    rule="CreateFunction keeps DeadLetterConfig (aws-semantics.md 1.2, L2)",
+    make=_make_function_init,
+)
+GET_CONFIGURATION = Patch(
+    target="moto.awslambda.models:LambdaFunction.get_configuration",
+    signature="(self, on_create: 'bool' = False) -> 'dict[str, Any]'",
+    rule="GetFunctionConfiguration reports DeadLetterConfig (aws-semantics.md 1.2, L2)",
+    make=_make_get_configuration,
+)
+UPDATE_CONFIGURATION = Patch(
+    target="moto.awslambda.models:LambdaFunction.update_configuration",
+    signature="(self, config_updates: 'dict[str, Any]') -> 'dict[str, Any]'",
+    rule="UpdateFunctionConfiguration sets or removes DeadLetterConfig (aws-semantics.md 1.2, L2)",
+    make=_make_update_configuration,
+)
+PATCHES = [RESPONSE_INVOKE, BACKEND_INVOKE, FUNCTION_INVOKE, INVOKE_LAMBDA, PUT_EVENT_INVOKE_CONFIG,
+           UPDATE_EVENT_INVOKE_CONFIG, FUNCTION_INIT, GET_CONFIGURATION, UPDATE_CONFIGURATION]

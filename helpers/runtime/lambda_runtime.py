@@ -28,10 +28,12 @@ from moto.moto_api._internal import mock_random
 
 from ..motoext.awslambda import Invocation
 from ..motoext.core import current_trace, notify
+from .async_invoker import AsyncInvoker
 from .clock import VirtualClock
 from .context import LambdaContext
 from .environment import ExecutionEnvironment, FunctionSpec, unpack
 from .errors import InvocationTimeout, RuntimeFailure, exception_payload
+from .faults import Faults, InjectedFault, Injection
 
 #: Lambda allocates CPU in proportion to memory: 1,769 MB is one vCPU (aws-semantics.md 3, L27).
 ONE_VCPU_MB = 1769
@@ -211,21 +213,27 @@ class LambdaRuntime:
         self._stdout = _LogStream()
         self._log_handler = _LambdaLogHandler()
         self._watchdog = _Watchdog()
+        self.faults = Faults()
+        self._async = AsyncInvoker(self)
 
     # -- LambdaExecutor ----------------------------------------------------------------------
-    def invoke(self, fn: Any, payload: bytes, **hop: Any) -> Invocation:
+    def invoke(self, fn: Any, payload: bytes, request_id: str | None = None, **hop: Any) -> Invocation:
         """Run one invocation of moto function `fn` and return what AWS would.
 
-        `hop` is added to the recorded `lambda invoke` hop (attempt=2, invocation_type="Event",
+        `request_id` is given for a retried event (its attempts share one); `hop` is added to the recorded `lambda invoke` hop (attempt=2, invocation_type="Event",
         source=<ARN of the queue/topic/rule that triggered it>...).
         """
         spec = self.spec_for(fn)
         with self._lock:
-            return self._invoke(fn, spec, payload, hop)
+            return self._invoke(fn, spec, payload, request_id, hop)
 
-    def invoke_async(self, fn: Any, payload: bytes) -> None:
-        """Queue an event invocation; it runs once the current API call has returned."""
-        self.clock.call_soon(lambda: self.invoke(fn, payload), label=f"async {fn.function_name}")
+    def invoke_async(self, fn: Any, payload: bytes, **hop: Any) -> str:
+        """Queue an event (see `AsyncInvoker.submit`); returns its request ID."""
+        return self._async.submit(fn, payload, **hop)
+
+    def injected_throttle(self, fn: Any) -> bool:
+        """Whether an injected fault throttles this invocation of `fn` (see `faults`)."""
+        return self.faults.take_throttle(fn.function_name)
 
     # -- environments ------------------------------------------------------------------------
     def spec_for(self, fn: Any) -> FunctionSpec:
@@ -330,10 +338,11 @@ class LambdaRuntime:
                              "Traceback (most recent call last):\n" + "".join(error["stackTrace"]))
         return None, error, False
 
-    def _invoke(self, fn: Any, spec: FunctionSpec, payload: bytes, hop: dict[str, Any]) -> Invocation:
+    def _invoke(self, fn: Any, spec: FunctionSpec, payload: bytes, request_id: str | None,
+                hop: dict[str, Any]) -> Invocation:
         env, cold = self._acquire(spec)
         env.busy = True
-        request_id = str(mock_random.uuid4())
+        request_id = request_id or str(mock_random.uuid4())
         start = self.clock.now()
         init_ms: float | None = None
         result, error, timed_out = None, None, False
@@ -354,8 +363,9 @@ class LambdaRuntime:
                     log_group_name=f"/aws/lambda/{spec.name}", log_stream_name=env.log_stream,
                     _remaining_ms=running.remaining_ms)
                 event = json.loads(payload or b"{}")
+                injection = self.faults.draw(spec.name)
                 result, error, timed_out = self._phase(
-                    running, env, lambda: self._marshal(env.handler(event, context)))
+                    running, env, lambda: self._handle(running, env, event, context, injection))
                 log += running.lines
             duration = spec.timeout_s * 1000 if timed_out else running.elapsed_ms()
             if timed_out:  # the form AWS returns and logs (aws-semantics.md 2; X1)
@@ -387,6 +397,15 @@ class LambdaRuntime:
         pool = self._pools.get(env.spec.key, [])
         if env in pool:
             pool.remove(env)
+
+    def _handle(self, running: _Running, env: ExecutionEnvironment, event: Any, context: LambdaContext,
+                injection: Injection) -> bytes:
+        """Run the handler, after any injected slowdown; an injected failure replaces it."""
+        if injection.delay_s:
+            running.sleep(injection.delay_s)
+        if injection.fail:
+            raise InjectedFault("Injected failure (lab.faults): the handler did not run")
+        return self._marshal(env.handler(event, context))
 
     @staticmethod
     def _marshal(result: Any) -> bytes:
