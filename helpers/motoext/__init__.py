@@ -5,10 +5,11 @@ itself through the hooks each module exposes (`awslambda.set_executor`, `core.se
 """
 from __future__ import annotations
 
-from . import awslambda, core, stepfunctions
+from . import awslambda, core, events, sns, stepfunctions
 from .patching import MOTO_VERSION, LabSetupError, Patch, verify
 
-ALL_PATCHES: list[Patch] = [*core.PATCHES, *awslambda.PATCHES, *stepfunctions.PATCHES]
+ALL_PATCHES: list[Patch] = [*core.PATCHES, *awslambda.PATCHES, *stepfunctions.PATCHES,
+                            *sns.PATCHES, *events.PATCHES]
 
 _installed = False
 
