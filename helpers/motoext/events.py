@@ -180,7 +180,7 @@ class Delivery:
                                RuleContext(self.rule_name, self.rule_arn, iso_time(self.ingested)))
         arn = parse_arn(self.target_arn)
         if arn.service == "lambda":
-            targets.invoke_lambda_async(self.target_arn, payload.encode("utf-8"))
+            targets.invoke_lambda_async(self.target_arn, payload.encode("utf-8"), source=self.rule_arn)
         elif arn.service == "sqs":
             group_id = (self.target.get("SqsParameters") or {}).get("MessageGroupId")
             targets.send_sqs(self.target_arn, payload, group_id=group_id)

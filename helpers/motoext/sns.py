@@ -165,7 +165,8 @@ class Notification:
                 body = json.dumps(self.envelope(), indent=2, separators=(",", " : "))
                 targets.send_sqs(self.subscription.endpoint, body, None, self.group_id, self.deduplication_id)
         elif protocol == "lambda":
-            targets.invoke_lambda_async(self.subscription.endpoint, json.dumps(self.lambda_event()).encode())
+            targets.invoke_lambda_async(self.subscription.endpoint, json.dumps(self.lambda_event()).encode(),
+                                       source=self.topic.arn)
         else:
             raise targets.DeliveryError("INVALID_PARAMETER",
                                         f"The lab does not deliver to {protocol} endpoints.", retryable=False)

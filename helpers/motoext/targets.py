@@ -52,15 +52,16 @@ def classify(err: Exception) -> DeliveryError:
     return DeliveryError("INVALID_PARAMETER", message, retryable=False)
 
 
-def invoke_lambda_async(function_arn: str, payload: bytes) -> None:
-    """Queue an asynchronous invocation (InvocationType=Event) of the function `function_arn`."""
+def invoke_lambda_async(function_arn: str, payload: bytes, source: str) -> None:
+    """Queue an asynchronous invocation (InvocationType=Event) of `function_arn`, triggered by `source`."""
     from moto.awslambda.utils import get_backend
 
     arn = parse_arn(function_arn)
-    fn = get_backend(arn.account, arn.region).get_function(function_arn)
+    name, _, qualifier = arn.resource_id.partition(":")
+    fn = get_backend(arn.account, arn.region).get_function(name, qualifier or None)
     if awslambda._executor is None:
         raise RuntimeError("The lab is not running: call `helpers.start()` first.")
-    awslambda._executor.invoke_async(fn, payload)
+    awslambda._executor.invoke_async(fn, payload, qualifier=qualifier or None, source=source)
 
 
 def send_sqs(queue_arn: str, body: str, attributes: dict[str, Any] | None = None,
