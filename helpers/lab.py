@@ -14,9 +14,11 @@ from moto.moto_api._internal import mock_random
 from . import motoext, sandbox
 from .motoext import awslambda as moto_lambda
 from .motoext import core as moto_core
+from .motoext import lambda_esm
 from .packaging import zip_code
 from .runtime.clock import VirtualClock
 from .runtime.lambda_runtime import LambdaRuntime, lab_sleep
+from .runtime.pollers import Pollers
 from .runtime.recorder import Recorder
 
 if TYPE_CHECKING:
@@ -53,6 +55,9 @@ class Lab:
         moto_core.set_observer(self.recorder)
         moto_core.set_after_outermost_call(self.clock.run_due)
         moto_lambda.set_executor(self.runtime)
+        self.pollers = Pollers(self.clock, self.runtime)
+        lambda_esm.set_poller(self.pollers)
+        self.on_reset.append(self.pollers.reset)
         time.sleep = lab_sleep
         self._seed_account()
         self.recorder.clear()

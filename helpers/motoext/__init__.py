@@ -5,11 +5,12 @@ itself through the hooks each module exposes (`awslambda.set_executor`, `core.se
 """
 from __future__ import annotations
 
-from . import awslambda, core, events, sns, stepfunctions
+from . import awslambda, core, dynamodb, events, kinesis, lambda_esm, sns, sqs, stepfunctions
 from .patching import MOTO_VERSION, LabSetupError, Patch, verify
 
 ALL_PATCHES: list[Patch] = [*core.PATCHES, *awslambda.PATCHES, *stepfunctions.PATCHES,
-                            *sns.PATCHES, *events.PATCHES]
+                            *sns.PATCHES, *events.PATCHES, *lambda_esm.PATCHES, *sqs.PATCHES,
+                            *dynamodb.PATCHES, *kinesis.PATCHES]
 
 _installed = False
 

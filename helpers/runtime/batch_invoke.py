@@ -1,0 +1,49 @@
+"""What every poller shares: finding a source's mappings and invoking a function with a batch."""
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from ..motoext.awslambda import Invocation
+from ..motoext.core import bound_trace, current_trace
+
+_REQUEST_ID = re.compile(r"START RequestId: (\S+)")
+
+
+def _lambda_backend(arn: str) -> Any:
+    from moto.awslambda.models import lambda_backends
+
+    _, _, _, region, account, *_ = arn.split(":")
+    return lambda_backends[account][region]
+
+
+def mappings_for(source_arn: str) -> list[Any]:
+    """Every event source mapping reading `source_arn`, enabled or not, in creation order."""
+    return [esm for esm in _lambda_backend(source_arn)._event_source_mappings.values()
+            if esm.event_source_arn == source_arn]
+
+
+def current_mapping(esm: Any) -> Any | None:
+    """The mapping as it is now, or None once it was deleted."""
+    return _lambda_backend(esm.event_source_arn).get_event_source_mapping(esm.uuid)
+
+
+def function_of(esm: Any) -> Any:
+    """The function (version or alias target) the mapping invokes."""
+    return _lambda_backend(esm.event_source_arn).get_function(esm.function_arn)
+
+
+def invoke_batch(runtime: Any, esm: Any, records: list[dict[str, Any]], trace: str | None) -> Invocation:
+    """Invoke the mapping's function synchronously with `{"Records": records}` as part of flow `trace`
+    (None: the flow that woke the poller)."""
+    payload = json.dumps({"Records": records}).encode()
+    with bound_trace(trace or current_trace()):
+        return runtime.invoke(function_of(esm), payload, source=esm.event_source_arn,
+                              invocation_type="poll", batch_size=len(records))
+
+
+def request_id(invocation: Invocation) -> str | None:
+    """The invocation's request ID, read from its START line."""
+    found = _REQUEST_ID.search(invocation.log)
+    return found.group(1) if found else None
