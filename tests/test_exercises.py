@@ -1,0 +1,50 @@
+"""Every exercise check fails with a hint on the untouched cell and passes on its solution."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from helpers.exercises import Verdict, check
+from test_notebooks import NOTEBOOKS, errors, execute, text_of
+
+SOLUTIONS = Path(__file__).resolve().parents[1] / "notebooks" / "solutions"
+
+
+def exercises(path: Path) -> list[str]:
+    notebook = nbformat.read(path, as_version=4)
+    return [tag.split(":", 1)[1] for cell in notebook.cells
+            for tag in cell.get("metadata", {}).get("tags", []) if tag.startswith("exercise:")]
+
+
+CASES = [(path, name) for path in NOTEBOOKS for name in exercises(path)]
+
+
+def test_verdicts_say_what_is_wrong_and_never_raise():
+    failing = check("demo", lambda: 1 / 0, "divide by something else")
+    assert not failing.passed and "ZeroDivisionError" in failing.message
+    assert str(failing).startswith("NOT YET demo:") and "Hint: divide" in str(failing)
+    assert str(check("demo", lambda: (True, "well done"), "unused")) == "PASSED demo: well done"
+    assert "&#10004;" in Verdict("demo", True, "ok")._repr_html_()
+
+
+@pytest.mark.notebooks
+@pytest.mark.parametrize("path", sorted({p for p, _ in CASES}), ids=lambda p: p.stem)
+def test_untouched_exercises_say_not_yet_with_a_hint(path: Path):
+    text = text_of(execute(nbformat.read(path, as_version=4), path.parent))
+    for name in exercises(path):
+        assert f"NOT YET {name}:" in text and "Hint:" in text, name
+
+
+@pytest.mark.notebooks
+@pytest.mark.parametrize("path, name", CASES, ids=[f"{p.stem}-{n}" for p, n in CASES])
+def test_solution_passes_its_check(path: Path, name: str):
+    solution = SOLUTIONS / path.stem / f"{name}.py"
+    assert solution.is_file(), f"missing solution {solution}"
+    notebook = nbformat.read(path, as_version=4)
+    cell = next(c for c in notebook.cells if f"exercise:{name}" in c.get("metadata", {}).get("tags", []))
+    cell.source = solution.read_text()
+    executed = execute(notebook, path.parent)
+    assert errors(executed) == []
+    assert f"PASSED {name}:" in text_of(executed)
