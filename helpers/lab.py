@@ -15,8 +15,10 @@ from . import motoext, sandbox
 from .motoext import awslambda as moto_lambda
 from .motoext import core as moto_core
 from .motoext import lambda_esm
+from .motoext import stepfunctions as moto_stepfunctions
 from .packaging import zip_code
 from .runtime.clock import VirtualClock
+from .runtime.executions import ExecutionThreads
 from .runtime.lambda_runtime import LambdaRuntime, lab_sleep
 from .runtime.pollers import Pollers
 from .runtime.recorder import Recorder
@@ -57,6 +59,8 @@ class Lab:
         moto_lambda.set_executor(self.runtime)
         self.pollers = Pollers(self.clock, self.runtime)
         lambda_esm.set_poller(self.pollers)
+        self.executions = ExecutionThreads(self.clock)  # Step Functions threads, settled by the clock
+        moto_stepfunctions.set_coordinator(self.executions)
         self.on_reset.append(self.pollers.reset)
         time.sleep = lab_sleep
         self._seed_account()
@@ -97,6 +101,7 @@ class Lab:
 
     def reset(self) -> None:
         """Delete every resource, forget every environment, and put the clock back to its start."""
+        self.executions.abandon()
         self._mock.reset()
         self.clock.reset()
         self.runtime.discard_environments()

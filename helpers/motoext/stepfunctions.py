@@ -1,16 +1,438 @@
-"""Step Functions: StartExecution without a name gets a generated one, as on AWS.
+"""Step Functions: executions on the virtual clock, deterministic, with AWS's names and errors.
 
-moto 5.2.5 names such an execution `...:None`, so the second nameless start fails with
-ExecutionAlreadyExists. AWS: `name` is optional; "If you don't provide a name, AWS Step Functions
-automatically generates a UUID" (StartExecution API reference).
+moto's ASL interpreter runs every execution, Parallel branch, Map iteration and Task attempt in a
+thread; it really sleeps through Wait states and Retry intervals, reads the real time for
+timestamps, and polls `.sync` children every half second. These patches hand the interpreter a
+*coordinator* (the lab's `ExecutionThreads` registers itself with `set_coordinator`) in place of
+`threading` and `time`, so waits pass on the virtual clock and threads run one at a time in a fixed
+order; and they report each state transition as a hop.
+
+AWS rules (aws-semantics.md 6): Wait and Retry intervals (`IntervalSeconds`, `BackoffRate`,
+`MaxDelaySeconds`, `JitterStrategy`) pass in time, each retry a state transition [S4][S5];
+`.sync` and `.waitForTaskToken` resume the task when the child ends or the token is returned [S7];
+a Lambda error without an error type (timeouts, out of memory) is `Lambda.Unknown` [S6];
+StartExecution without a name generates a UUID (StartExecution API reference).
 """
 from __future__ import annotations
 
-from typing import Any, Callable
+import datetime as _datetime
+import importlib
+import json
+import threading as _threading
+import time as _time
+import types
+from dataclasses import dataclass, field
+from typing import Any, Callable, Mapping, Protocol
 
 from moto.moto_api._internal import mock_random
 
+from . import core
 from .patching import Patch
+
+_PARSER = "moto.stepfunctions.parser"
+_ASL = f"{_PARSER}.asl.component"
+_ENV = "moto.stepfunctions.parser.asl.eval.environment.Environment"
+_FAILURE_EVENT = "moto.stepfunctions.parser.asl.component.common.error_name.failure_event.FailureEvent"
+
+
+class Coordinator(Protocol):
+    """What the interpreter's threads use instead of `threading` and `time` (see runtime.executions)."""
+
+    def Thread(self, group: None = None, target: Callable[..., Any] | None = None,  # noqa: N802
+               name: str | None = None, args: tuple = (), kwargs: dict | None = None, *,
+               daemon: bool | None = None) -> Any: ...
+
+    def Event(self) -> Any: ...  # noqa: N802
+
+    def Condition(self, lock: Any = None) -> Any: ...  # noqa: N802
+
+    def sleep(self, seconds: float) -> None: ...
+
+    def time(self) -> float: ...
+
+    def execution_ended(self) -> None: ...
+
+    def await_execution_end(self, seconds: float) -> None: ...
+
+
+_coordinator: Coordinator | None = None
+
+
+def set_coordinator(coordinator: Coordinator | None) -> None:
+    """Register the lab's execution threads (None: moto's own threads and real time)."""
+    global _coordinator
+    _coordinator = coordinator
+
+
+# -- what the interpreter sees as `threading`, `time`, `datetime` and `random` ---------------------
+def _thread(*args: Any, **kwargs: Any) -> Any:
+    return (_coordinator or _threading).Thread(*args, **kwargs)
+
+
+def _event() -> Any:
+    return (_coordinator or _threading).Event()
+
+
+def _condition(lock: Any = None) -> Any:
+    return (_coordinator or _threading).Condition(lock)
+
+
+def _sleep(seconds: float) -> None:
+    (_coordinator or _time).sleep(seconds)
+
+
+def _now_seconds() -> float:
+    return (_coordinator or _time).time()
+
+
+def _sync_poll_pause(seconds: float) -> None:
+    """A `.sync` task's pause between polls: until an execution ends (AWS resumes the parent at
+    the child's end, not on a half-second poll), polling at most once a virtual minute."""
+    if _coordinator is None:
+        _time.sleep(seconds)
+    else:
+        _coordinator.await_execution_end(60)
+
+
+def _module_copy(module: types.ModuleType, **overrides: Any) -> types.ModuleType:
+    copy = types.ModuleType(module.__name__, module.__doc__)
+    copy.__dict__.update({k: v for k, v in vars(module).items() if not k.startswith("__")})
+    copy.__dict__.update(overrides)
+    return copy
+
+
+class _VirtualDatetime(_datetime.datetime):
+    """`datetime.datetime` whose `now()` reads the lab's clock (via moto's patched `utcnow`)."""
+
+    @classmethod
+    def now(cls, tz: _datetime.tzinfo | None = None) -> _datetime.datetime:  # type: ignore[override]
+        from moto.core.utils import utcnow
+
+        current = utcnow().replace(tzinfo=_datetime.timezone.utc)
+        return current.astimezone(tz) if tz else current.replace(tzinfo=None)
+
+
+_THREADING = _module_copy(_threading, Thread=_thread, Event=_event, Condition=_condition)
+_TIME = _module_copy(_time, sleep=_sleep, time=_now_seconds)
+_SYNC_POLL_TIME = _module_copy(_time, sleep=_sync_poll_pause, time=_now_seconds)
+_DATETIME = _module_copy(_datetime, datetime=_VirtualDatetime)
+
+_saved_globals: dict[tuple[str, str], Any] = {}
+
+
+@dataclass(frozen=True)
+class GlobalsPatch(Patch):
+    """Point names a moto module reads (`threading`, `time`, ...) at the lab's versions.
+
+    `target` names a function of that module that reads them; its pinned signature (and the
+    presence of each name) confirms the module is the one this lab was written against.
+    """
+
+    make: Callable[[Any], Any] = field(default=lambda original: original)
+    names: Mapping[str, Any] = field(default_factory=dict)
+
+    def _module(self) -> types.ModuleType:
+        return importlib.import_module(self.target.partition(":")[0])
+
+    def check(self) -> str | None:
+        missing = [name for name in self.names if not hasattr(self._module(), name)]
+        if missing:
+            return f"{self._module().__name__} no longer has {', '.join(missing)}"
+        return super().check()
+
+    def apply(self) -> None:
+        module = self._module()
+        for name, value in self.names.items():
+            _saved_globals.setdefault((module.__name__, name), getattr(module, name))
+            setattr(module, name, value)
+
+    def undo(self) -> None:
+        module = self._module()
+        for name in self.names:
+            setattr(module, name, _saved_globals.pop((module.__name__, name), getattr(module, name)))
+
+
+def _globals(target: str, signature: str, rule: str, **names: Any) -> GlobalsPatch:
+    return GlobalsPatch(target=target, signature=signature, rule=rule, names=names)
+
+
+_ON_CLOCK = "Waits and timeouts pass on the virtual clock; threads take turns (aws-semantics.md 6 [S4][S5][S7])"
+_CLOCK_TIME = "Execution, event and state timestamps come from the virtual clock (design.md, The virtual clock)"
+_SEEDED = "Ids, tokens and jitter come from moto's seeded RNG, so runs repeat (design.md, Principles 4)"
+
+THREAD_PATCHES = [
+    _globals(f"{_PARSER}.backend.execution_worker:ExecutionWorker.start", "(self)", _ON_CLOCK,
+             Thread=_thread),
+    _globals(f"{_ASL}.program.program:Program.eval", f"(self, env: {_ENV}) -> None", _ON_CLOCK,
+             threading=_THREADING),
+    _globals(f"{_ASL}.state.exec.execute_state:ExecutionState._evaluate_with_timeout",
+             f"(self, env: {_ENV}) -> None", _ON_CLOCK, threading=_THREADING, Thread=_thread),
+    _globals(f"{_ASL}.state.exec.state_parallel.branch_worker:BranchWorker.start", "(self)", _ON_CLOCK,
+             threading=_THREADING),
+    _globals(f"{_ASL}.state.exec.state_parallel.branches_decl:BranchesDecl._eval_body",
+             f"(self, env: {_ENV}) -> None", _ON_CLOCK, threading=_THREADING, datetime=_DATETIME),
+    _globals(f"{_ASL}.state.exec.state_map.iteration.inline_iteration_component:"
+             "InlineIterationComponent._launch_worker",
+             "(self, env: 'Environment', eval_input: 'InlineIterationComponentEvalInput', "
+             "job_pool: 'JobPool') -> 'IterationWorker'", _ON_CLOCK, threading=_THREADING),
+    _globals(f"{_ASL}.state.exec.state_map.iteration.job:JobPool.await_jobs", "(self) -> None", _ON_CLOCK,
+             threading=_THREADING),
+    _globals(f"{_PARSER}.asl.eval.count_down_latch:CountDownLatch.wait", "(self) -> None", _ON_CLOCK,
+             threading=_THREADING),
+    _globals(f"{_PARSER}.asl.eval.environment:Environment.set_stop",
+             "(self, stop_date: 'Timestamp', cause: 'str | None', error: 'str | None') -> 'None'",
+             _ON_CLOCK, threading=_THREADING),
+    _globals(f"{_PARSER}.asl.eval.callback.callback:CallbackEndpoint.wait",
+             "(self, timeout: float | None = None) -> "
+             "moto.stepfunctions.parser.asl.eval.callback.callback.CallbackOutcome | None",
+             _ON_CLOCK, Event=_event),
+    _globals(f"{_ASL}.state.exec.state_task.service.state_task_service_callback:"
+             "StateTaskServiceCallback._eval_sync",
+             f"(self, env: {_ENV}, sync_resolver: collections.abc.Callable[[], typing.Any] | None, "
+             "timeout_seconds: int | None, callback_endpoint: "
+             "moto.stepfunctions.parser.asl.eval.callback.callback.CallbackEndpoint | None, "
+             "heartbeat_endpoint: moto.stepfunctions.parser.asl.eval.callback.callback.HeartbeatEndpoint "
+             "| None) -> moto.stepfunctions.parser.asl.eval.callback.callback.CallbackOutcome | typing.Any",
+             ".sync resumes the parent when the child ends (aws-semantics.md 6 [S7])",
+             threading=_THREADING, time=_SYNC_POLL_TIME),
+    _globals(f"{_ASL}.state.wait.wait_function.wait_function:WaitFunction._wait_interval",
+             f"(self, env: {_ENV}, wait_seconds: int) -> None", _ON_CLOCK, time=_TIME),
+    _globals(f"{_ASL}.state.wait.wait_function.timestamp:Timestamp._get_wait_seconds",
+             f"(self, env: {_ENV}) -> int", _ON_CLOCK, datetime=_DATETIME),
+    _globals(f"{_ASL}.common.retry.retrier_decl:RetrierDecl._eval_body", "(self, env: 'Environment') -> 'None'",
+             _ON_CLOCK, time=_TIME),
+]
+DETERMINISM_PATCHES = [
+    _globals(f"{_ASL}.common.retry.jitter_strategy_decl:JitterStrategyDecl._eval_body",
+             f"(self, env: {_ENV}) -> None", _SEEDED, random=mock_random),
+    _globals(f"{_ASL}.intrinsic.function.statesfunction.math_operations.math_random:MathRandom._eval_body",
+             f"(self, env: {_ENV}) -> None", _SEEDED, random=mock_random),
+    _globals(f"{_PARSER}.utils:long_uid", "() -> str", _SEEDED, uuid4=mock_random.uuid4),
+    _globals(f"{_PARSER}.asl.eval.event.event_manager:EventManager._get_current_timestamp",
+             "() -> 'datetime.datetime'", _CLOCK_TIME, datetime=_DATETIME),
+    _globals(f"{_PARSER}.backend.execution:BaseExecutionWorkerCommunication._reflect_execution_status",
+             "(self)", _CLOCK_TIME, datetime=_DATETIME),
+    _globals(f"{_ASL}.state.state:CommonStateField._eval_body", "(self, env: 'Environment') -> 'None'",
+             _CLOCK_TIME, datetime=_DATETIME),
+    _globals(f"{_ASL}.state.exec.state_map.iteration.itemprocessor.map_run_record:MapRunRecord.set_stop",
+             "(self, status: moto.stepfunctions.parser.api.MapRunStatus)", _CLOCK_TIME, datetime=_DATETIME),
+]
+
+
+# -- hops: ("states", "transition" | "execution", execution ARN, ...) -----------------------------
+def _execution_arn(env: Any) -> str:
+    return env.states.context_object.context_object_data["Execution"]["Id"]
+
+
+def _transition(state: Any, env: Any, phase: str, **detail: Any) -> None:
+    map_item = env.states.context_object.context_object_data.get("Map", {}).get("Item", {})
+    if "Index" in map_item:
+        detail["iteration"] = map_item["Index"]
+    state_type = getattr(getattr(state, "state_type", None), "name", type(state).__name__)
+    core.notify("states", "transition", _execution_arn(env), state=state.name, state_type=state_type,
+                phase=phase, **detail)
+
+
+def _error_of(failure_event: Any) -> str:
+    return getattr(getattr(failure_event, "error_name", None), "error_name", None) or "States.Runtime"
+
+
+def _report_failure(state: Any, env: Any, failure_event: Any) -> None:
+    """One `failed` hop per failed attempt, however many handlers look at the failure."""
+    if not getattr(failure_event, "_lab_reported", False):
+        failure_event._lab_reported = True
+        _transition(state, env, "failed", error=_error_of(failure_event))
+
+
+def _make_entered(original: Callable[..., Any]) -> Callable[..., Any]:
+    def _get_state_entered_event_details(self: Any, env: Any) -> Any:
+        _transition(self, env, "entered")
+        return original(self, env)
+
+    return _get_state_entered_event_details
+
+
+def _make_exited(original: Callable[..., Any]) -> Callable[..., Any]:
+    def _get_state_exited_event_details(self: Any, env: Any) -> Any:
+        _transition(self, env, "exited")
+        return original(self, env)
+
+    return _get_state_exited_event_details
+
+
+def _make_state_body(original: Callable[..., Any]) -> Callable[..., Any]:
+    def _eval_body(self: Any, env: Any) -> None:
+        try:
+            original(self, env)
+        except Exception as exc:
+            failure_event = getattr(exc, "failure_event", None)
+            if failure_event is not None:
+                _report_failure(self, env, failure_event)
+            else:
+                _transition(self, env, "failed", error="States.Runtime")
+            raise
+
+    return _eval_body
+
+
+def _make_handle_retry(original: Callable[..., Any]) -> Callable[..., Any]:
+    def _handle_retry(self: Any, env: Any, failure_event: Any) -> Any:
+        _report_failure(self, env, failure_event)
+        outcome = original(self, env, failure_event)  # a matching retrier parks for its interval
+        if outcome.name == "CanRetry":
+            retry_count = env.states.context_object.context_object_data["State"]["RetryCount"]
+            _transition(self, env, "retry", error=_error_of(failure_event), attempt=retry_count + 1)
+        return outcome
+
+    return _handle_retry
+
+
+def _make_handle_catch(original: Callable[..., Any]) -> Callable[..., Any]:
+    def _handle_catch(self: Any, env: Any, failure_event: Any) -> None:
+        _report_failure(self, env, failure_event)
+        original(self, env, failure_event)
+        if env.stack and getattr(env.stack[-1], "name", None) == "Caught":
+            _transition(self, env, "caught", error=_error_of(failure_event), next=env.next_state_name)
+
+    return _handle_catch
+
+
+def _make_execution_logic(original: Callable[..., Any]) -> Callable[..., Any]:
+    def _execution_logic(self: Any) -> None:
+        core.notify("states", "execution", self._evaluation_details.execution_details.arn, status="RUNNING")
+        original(self)
+
+    return _execution_logic
+
+
+def _make_terminated(original: Callable[..., Any]) -> Callable[..., Any]:
+    def terminated(self: Any) -> None:
+        original(self)
+        execution = self.execution
+        core.notify("states", "execution", execution.exec_arn, status=execution.exec_status.value,
+                    error=execution.error, cause=execution.cause)
+        if _coordinator is not None:
+            _coordinator.execution_ended()
+
+    return terminated
+
+
+STATE_ENTERED = Patch(
+    target=f"{_ASL}.state.state:CommonStateField._get_state_entered_event_details",
+    signature="(self, env: 'Environment') -> 'StateEnteredEventDetails'",
+    rule="Every state entered is a transition hop (recorder.py, Step Functions hops)",
+    make=_make_entered,
+)
+STATE_EXITED = Patch(
+    target=f"{_ASL}.state.state:CommonStateField._get_state_exited_event_details",
+    signature="(self, env: 'Environment') -> 'StateExitedEventDetails'",
+    rule="Every state exited is a transition hop (recorder.py, Step Functions hops)",
+    make=_make_exited,
+)
+STATE_BODY = Patch(
+    target=f"{_ASL}.state.state:CommonStateField._eval_body",
+    signature="(self, env: 'Environment') -> 'None'",
+    rule="A state that fails is a `failed` hop with its error name (aws-semantics.md 6 [S4])",
+    make=_make_state_body,
+)
+HANDLE_RETRY = Patch(
+    target=f"{_ASL}.state.exec.execute_state:ExecutionState._handle_retry",
+    signature=f"(self, env: {_ENV}, failure_event: {_FAILURE_EVENT}) -> "
+    "moto.stepfunctions.parser.asl.component.common.retry.retry_outcome.RetryOutcome",
+    rule="Each retry is a state transition (aws-semantics.md 6 [S4][S5])",
+    make=_make_handle_retry,
+)
+HANDLE_CATCH = Patch(
+    target=f"{_ASL}.state.exec.execute_state:ExecutionState._handle_catch",
+    signature=f"(self, env: {_ENV}, failure_event: {_FAILURE_EVENT}) -> None",
+    rule="A caught error routes to the catcher's Next, after the retriers (aws-semantics.md 6 [S4])",
+    make=_make_handle_catch,
+)
+EXECUTION_STARTED = Patch(
+    target=f"{_PARSER}.backend.execution_worker:ExecutionWorker._execution_logic",
+    signature="(self)",
+    rule="An execution starts RUNNING (recorder.py, Step Functions hops)",
+    make=_make_execution_logic,
+)
+EXECUTION_TERMINATED = Patch(
+    target=f"{_PARSER}.backend.execution:BaseExecutionWorkerCommunication.terminated",
+    signature="(self) -> 'None'",
+    rule="An execution's final status is a hop; .sync parents resume (aws-semantics.md 6 [S7])",
+    make=_make_terminated,
+)
+
+
+# -- errors AWS names differently -----------------------------------------------------------
+#: What Step Functions says when Lambda returns an error without a type (timeouts, out of memory).
+LAMBDA_UNKNOWN_CAUSE = ("The cause could not be determined because Lambda did not return an error type. "
+                        "Returned payload: {payload}")
+
+
+def _make_lambda_from_error(original: Callable[..., Any]) -> Callable[..., Any]:
+    def _from_error(self: Any, env: Any, ex: Exception) -> Any:
+        failure_event = original(self, env, ex)
+        payload = getattr(ex, "payload", None)
+        if isinstance(payload, str) and "errorType" not in _json_object(payload):
+            from moto.stepfunctions.parser.asl.component.common.error_name.custom_error_name import (
+                CustomErrorName,
+            )
+
+            failure_event.error_name = CustomErrorName("Lambda.Unknown")
+            for details in failure_event.event_details.values():
+                details["error"] = "Lambda.Unknown"
+                details["cause"] = LAMBDA_UNKNOWN_CAUSE.format(payload=payload)
+        return failure_event
+
+    return _from_error
+
+
+def _json_object(text: str) -> dict:
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+_LAMBDA_FROM_ERROR_SIGNATURE = f"(self, env: {_ENV}, ex: Exception) -> {_FAILURE_EVENT}"
+LAMBDA_SERVICE_ERROR = Patch(
+    target=f"{_ASL}.state.exec.state_task.service.state_task_service_lambda:StateTaskServiceLambda._from_error",
+    signature=_LAMBDA_FROM_ERROR_SIGNATURE,
+    rule="A Lambda error without a type (timeout, out of memory) is Lambda.Unknown (aws-semantics.md 6 [S6])",
+    make=_make_lambda_from_error,
+)
+LAMBDA_TASK_ERROR = Patch(
+    target=f"{_ASL}.state.exec.state_task.state_task_lambda:StateTaskLambda._from_error",
+    signature=_LAMBDA_FROM_ERROR_SIGNATURE,
+    rule="A Lambda error without a type (timeout, out of memory) is Lambda.Unknown (aws-semantics.md 6 [S6])",
+    make=_make_lambda_from_error,
+)
+
+
+# -- definitions and executions ---------------------------------------------------------------
+#: Why a JSONata state machine is refused (moto 5.2.5 has no JSONata engine).
+JSONATA_UNSUPPORTED = ("The lab does not support JSONata states: moto's interpreter has no JSONata engine. "
+                       "Use \"QueryLanguage\": \"JSONPath\" (the default) with Parameters, ResultSelector, "
+                       "ResultPath and OutputPath instead.")
+
+
+def _uses_jsonata(node: Any) -> bool:
+    if isinstance(node, dict):
+        return node.get("QueryLanguage") == "JSONata" or any(_uses_jsonata(v) for v in node.values())
+    if isinstance(node, list):
+        return any(_uses_jsonata(v) for v in node)
+    return False
+
+
+def _make_validate_definition(original: Callable[..., Any]) -> Any:
+    def _validate_definition(definition: str) -> None:
+        original(definition=definition)
+        if _uses_jsonata(json.loads(definition)):
+            from moto.stepfunctions.parser.api import InvalidDefinition
+
+            raise InvalidDefinition(message=JSONATA_UNSUPPORTED)
+
+    return staticmethod(_validate_definition)
 
 
 def _make_start_execution(original: Callable[..., Any]) -> Callable[..., Any]:
@@ -22,11 +444,25 @@ def _make_start_execution(original: Callable[..., Any]) -> Callable[..., Any]:
     return start_execution
 
 
+VALIDATE_DEFINITION = Patch(
+    target=f"{_PARSER}.models:StepFunctionsParserBackend._validate_definition",
+    signature="(definition: str)",
+    rule="JSONata state machines fail at CreateStateMachine with InvalidDefinition (lab limitation)",
+    make=_make_validate_definition,
+)
 START_EXECUTION = Patch(
-    target="moto.stepfunctions.parser.models:StepFunctionsParserBackend.start_execution",
+    target=f"{_PARSER}.models:StepFunctionsParserBackend.start_execution",
     signature="(self, state_machine_arn: str, name: str = None, execution_input: str = None, "
     "trace_header: str = None) -> moto.stepfunctions.parser.backend.execution.Execution",
     rule="StartExecution without a name generates a UUID name (StartExecution API reference).",
     make=_make_start_execution,
 )
-PATCHES = [START_EXECUTION]
+START_DATE = _globals(
+    f"{_PARSER}.models:StepFunctionsParserBackend.start_execution",
+    "(self, state_machine_arn: str, name: str = None, execution_input: str = None, "
+    "trace_header: str = None) -> moto.stepfunctions.parser.backend.execution.Execution",
+    _CLOCK_TIME, datetime=_DATETIME)
+
+PATCHES = [START_EXECUTION, START_DATE, VALIDATE_DEFINITION, *THREAD_PATCHES, *DETERMINISM_PATCHES,
+           STATE_ENTERED, STATE_EXITED, STATE_BODY, HANDLE_RETRY, HANDLE_CATCH, EXECUTION_STARTED,
+           EXECUTION_TERMINATED, LAMBDA_SERVICE_ERROR, LAMBDA_TASK_ERROR]

@@ -3,6 +3,11 @@
 AWS delays (a 1-minute async retry, a 30 s visibility timeout, a one-hour Wait state) pass on this
 clock, never in real time. Work due *now* runs before the outermost API call that caused it returns;
 work due *later* runs when the learner advances the clock.
+
+Background work that runs in threads of its own (Step Functions executions) registers a *settler*:
+the clock calls it before each job and once the due work is done, and the settler returns when that
+work is finished or parked on a future time. The clock's lock is never held while a job or a settler
+runs, so such threads can schedule work (and read the time) while the clock waits for them.
 """
 from __future__ import annotations
 
@@ -20,7 +25,9 @@ EPOCH = dt.datetime(2026, 1, 5, 9, 0, 0, tzinfo=dt.timezone.utc)
 
 
 @dataclass(order=True)
-class _Job:
+class ScheduledJob:
+    """One piece of work waiting for its time; `VirtualClock.cancel` takes it off the queue."""
+
     due: dt.datetime
     seq: int
     action: Callable[[], None] = field(compare=False)
@@ -38,10 +45,11 @@ class VirtualClock:
     def __init__(self, start: dt.datetime = EPOCH) -> None:
         self._start = start
         self._now = start
-        self._queue: list[_Job] = []
+        self._queue: list[ScheduledJob] = []
         self._seq = itertools.count()
-        self._lock = threading.RLock()
+        self._lock = threading.Lock()
         self._draining = False
+        self._settlers: list[Callable[[], None]] = []
 
     # -- reading the clock -------------------------------------------------------------------
     def now(self) -> dt.datetime:
@@ -63,44 +71,65 @@ class VirtualClock:
             return self._queue[0].due if self._queue else None
 
     # -- scheduling --------------------------------------------------------------------------
-    def call_at(self, due: dt.datetime, action: Callable[[], None], label: str = "") -> None:
+    def call_at(self, due: dt.datetime, action: Callable[[], None], label: str = "") -> ScheduledJob:
         """Run `action` when the clock reaches `due` (at once if `due` is not in the future).
 
-        The job stays part of the flow (trace) that scheduled it.
+        The job stays part of the flow (trace) that scheduled it. Returns it, for `cancel`.
         """
         with self._lock:
-            job = _Job(max(due, self._now), next(self._seq), action, label, current_trace())
+            job = ScheduledJob(max(due, self._now), next(self._seq), action, label, current_trace())
             heapq.heappush(self._queue, job)
+            return job
 
-    def call_later(self, seconds: float, action: Callable[[], None], label: str = "") -> None:
+    def call_later(self, seconds: float, action: Callable[[], None], label: str = "") -> ScheduledJob:
         """Run `action` after `seconds` of virtual time."""
-        self.call_at(self._now + dt.timedelta(seconds=seconds), action, label)
+        return self.call_at(self._now + dt.timedelta(seconds=seconds), action, label)
 
-    def call_soon(self, action: Callable[[], None], label: str = "") -> None:
+    def call_soon(self, action: Callable[[], None], label: str = "") -> ScheduledJob:
         """Run `action` now, once the current API call has returned its result to AWS's caller."""
-        self.call_at(self._now, action, label)
+        return self.call_at(self._now, action, label)
+
+    def cancel(self, job: ScheduledJob) -> bool:
+        """Take `job` off the queue; False if it already ran (or was cancelled)."""
+        with self._lock:
+            if job not in self._queue:
+                return False
+            self._queue.remove(job)
+            heapq.heapify(self._queue)
+            return True
+
+    def add_settler(self, settle: Callable[[], None]) -> None:
+        """Call `settle()` before each job and after the last: it returns once background work
+        (threads of Step Functions executions) has caught up with the clock."""
+        self._settlers.append(settle)
 
     # -- running -----------------------------------------------------------------------------
     def run_due(self) -> int:
         """Run every job due at or before now, including jobs they schedule for now.
 
-        Re-entrant calls (from inside a job) return at once: the outer loop picks up new work.
-        Returns the number of jobs run.
+        Re-entrant calls (from inside a job, or from background work the clock is waiting for)
+        return at once: the outer loop picks up new work. Returns the number of jobs run.
         """
         with self._lock:
             if self._draining:
                 return 0
             self._draining = True
-            ran = 0
-            try:
-                while self._queue and self._queue[0].due <= self._now:
+        ran = 0
+        try:
+            while True:
+                for settle in self._settlers:
+                    settle()
+                with self._lock:
+                    if not self._queue or self._queue[0].due > self._now:
+                        break
                     job = heapq.heappop(self._queue)
-                    with bound_trace(job.trace):
-                        job.action()
-                    ran += 1
-            finally:
+                with bound_trace(job.trace):
+                    job.action()
+                ran += 1
+        finally:
+            with self._lock:
                 self._draining = False
-            return ran
+        return ran
 
     def advance(self, seconds: float = 0, minutes: float = 0, hours: float = 0) -> int:
         """Move the clock forward, running each job at its due time, in order. Returns jobs run."""
@@ -114,14 +143,19 @@ class VirtualClock:
         return self._run_until(self._now + limit, stop_when_idle=True)
 
     def _run_until(self, target: dt.datetime, stop_when_idle: bool = False) -> int:
-        with self._lock:
-            ran = self.run_due()
-            while self._queue and self._queue[0].due <= target:
+        if self._draining:
+            raise RuntimeError("The clock cannot be advanced from inside work it is running.")
+        ran = self.run_due()
+        while True:
+            with self._lock:
+                if not self._queue or self._queue[0].due > target:
+                    break
                 self._now = self._queue[0].due
-                ran += self.run_due()
-            if not stop_when_idle:
-                self._now = target
-            return ran
+            ran += self.run_due()
+        if not stop_when_idle:
+            with self._lock:
+                self._now = max(self._now, target)
+        return ran
 
     def reset(self) -> None:
         """Back to the epoch with nothing queued."""
