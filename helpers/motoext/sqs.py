@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from moto.core.utils import unix_time_millis
+from moto.moto_api._internal import mock_random
 
 from . import core, lambda_esm
 from .patching import Patch
@@ -61,6 +62,16 @@ def _watch_visibility(queue: Any, message: Any) -> None:
                                 label=f"sqs visibility {queue.name}")
 
 
+def _release_expired(queue: Any) -> None:
+    """Forget in-flight state of messages whose visibility timeout ran out.
+
+    moto clears it lazily while it scans, so a FIFO group could stay blocked by a message that is
+    already visible again; AWS unblocks the group as soon as the timeout expires.
+    """
+    for message in [m for m in queue.pending_messages if m.visible]:
+        queue.pending_messages.discard(message)
+
+
 def _redrive(queue: Any) -> None:
     """Move messages received `maxReceiveCount` times to the DLQ, as the next receive does on AWS."""
     dlq, policy = queue.dead_letter_queue, queue.redrive_policy
@@ -97,6 +108,8 @@ def _make_send_message(original: Callable[..., Any]) -> Callable[..., Any]:
                                  "AWSTraceHeader": {"StringValue": header, "DataType": "String"}}
         message = original(self, queue_name, message_body, message_attributes, delay_seconds,
                            deduplication_id, group_id, system_attributes, validate_group_id)
+        if self.get_queue(queue_name).fifo_queue and message.sequence_number is None:  # FIFO numbers all
+            message.sequence_number = "".join(str(mock_random.randint(0, 9)) for _ in range(20))
         core.notify("sqs", "send", queue_name, message_id=message.id)
         return message
 
@@ -107,6 +120,7 @@ def _make_receive_message(original: Callable[..., Any]) -> Callable[..., Any]:
     def receive_message(self: Any, queue_name: str, count: int, wait_seconds_timeout: int,
                         visibility_timeout: int, message_attribute_names: list[str] | None = None) -> list[Any]:
         queue = self.get_queue(queue_name)
+        _release_expired(queue)
         _redrive(queue)
         received = original(self, queue_name, count, 0, visibility_timeout, message_attribute_names)
         if not received:

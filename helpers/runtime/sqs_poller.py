@@ -97,7 +97,8 @@ class QueuePoller:
         if not available or (not window_closed and self._gathering(esm, available)):
             return
         self._windows.pop(esm.uuid, None)
-        messages = backend.receive_message(queue.name, esm.batch_size, 0, queue.visibility_timeout)
+        messages = backend.receive_message(queue.name, esm.batch_size, 0, queue.visibility_timeout,
+                                           message_attribute_names=["All"])
         if messages:
             self._deliver(esm, backend, queue, messages)
             if queue.messages:
