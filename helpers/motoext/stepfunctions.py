@@ -16,6 +16,7 @@ StartExecution without a name generates a UUID (StartExecution API reference).
 from __future__ import annotations
 
 import datetime as _datetime
+import functools
 import importlib
 import json
 import threading as _threading
@@ -409,6 +410,70 @@ LAMBDA_TASK_ERROR = Patch(
 )
 
 
+# -- service integrations: AWS API field names in, PascalCase fields out ------------------------
+@functools.lru_cache(maxsize=None)
+def _operation_model(service: str, action: str) -> Any:
+    """botocore's model of `service`'s operation `action` (snake_case), or None."""
+    import botocore.session
+    from botocore import xform_name
+
+    model = botocore.session.get_session().get_service_model(service)
+    names = {xform_name(name): name for name in model.operation_names}
+    return model.operation_model(names[action]) if action in names else None
+
+
+def _make_normalise_parameters(original: Callable[..., Any]) -> Callable[..., Any]:
+    def _normalise_parameters(self: Any, parameters: dict, boto_service_name: str | None = None,
+                              service_action_name: str | None = None) -> None:
+        operation = _operation_model(self._get_boto_service_name(boto_service_name),
+                                     self._get_boto_service_action(service_action_name))
+        if operation is not None and operation.input_shape is not None:
+            self._to_boto_request(parameters, operation.input_shape)
+
+    return _normalise_parameters
+
+
+def _make_normalise_response(original: Callable[..., Any]) -> Callable[..., Any]:
+    def _normalise_response(self: Any, response: Any, boto_service_name: str | None = None,
+                            service_action_name: str | None = None) -> None:
+        operation = _operation_model(self._get_boto_service_name(boto_service_name),
+                                     self._get_boto_service_action(service_action_name))
+        if operation is not None and operation.output_shape is not None:
+            self._from_boto_response(response, operation.output_shape)
+        _timestamps_to_epoch_millis(response)
+
+    return _normalise_response
+
+
+def _timestamps_to_epoch_millis(value: Any) -> None:
+    """Timestamps in a task's result are epoch milliseconds, as in AWS's `.sync` outputs."""
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    for key, item in list(items):
+        if isinstance(item, _datetime.datetime):
+            value[key] = int(item.timestamp() * 1000)
+        else:
+            _timestamps_to_epoch_millis(item)
+
+
+_SERVICE_TASK = f"{_ASL}.state.exec.state_task.service.state_task_service:StateTaskService"
+NORMALISE_PARAMETERS = Patch(
+    target=f"{_SERVICE_TASK}._normalise_parameters",
+    signature="(self, parameters: 'dict', boto_service_name: 'str | None' = None, "
+    "service_action_name: 'str | None' = None) -> 'None'",
+    rule="A service integration's Parameters name the API's fields in PascalCase, e.g. StateMachineArn "
+    "(aws-semantics.md 6 [S7])",
+    make=_make_normalise_parameters,
+)
+NORMALISE_RESPONSE = Patch(
+    target=f"{_SERVICE_TASK}._normalise_response",
+    signature="(self, response: 'Any', boto_service_name: 'str | None' = None, "
+    "service_action_name: 'str | None' = None) -> 'None'",
+    rule="A service integration's result has the API's fields in PascalCase, e.g. ExecutionArn, and "
+    "timestamps in epoch milliseconds (aws-semantics.md 6 [S7])",
+    make=_make_normalise_response,
+)
+
+
 # -- definitions and executions ---------------------------------------------------------------
 #: Why a JSONata state machine is refused (moto 5.2.5 has no JSONata engine).
 JSONATA_UNSUPPORTED = ("The lab does not support JSONata states: moto's interpreter has no JSONata engine. "
@@ -426,11 +491,14 @@ def _uses_jsonata(node: Any) -> bool:
 
 def _make_validate_definition(original: Callable[..., Any]) -> Any:
     def _validate_definition(definition: str) -> None:
-        original(definition=definition)
-        if _uses_jsonata(json.loads(definition)):
-            from moto.stepfunctions.parser.api import InvalidDefinition
+        from moto.stepfunctions.parser.api import InvalidDefinition
 
-            raise InvalidDefinition(message=JSONATA_UNSUPPORTED)
+        try:
+            original(definition=definition)
+        except InvalidDefinition as invalid:  # moto leaves the error code empty
+            raise InvalidDefinition(invalid.message, exception_type="InvalidDefinition") from None
+        if _uses_jsonata(json.loads(definition)):
+            raise InvalidDefinition(JSONATA_UNSUPPORTED, exception_type="InvalidDefinition")
 
     return staticmethod(_validate_definition)
 
@@ -447,7 +515,7 @@ def _make_start_execution(original: Callable[..., Any]) -> Callable[..., Any]:
 VALIDATE_DEFINITION = Patch(
     target=f"{_PARSER}.models:StepFunctionsParserBackend._validate_definition",
     signature="(definition: str)",
-    rule="JSONata state machines fail at CreateStateMachine with InvalidDefinition (lab limitation)",
+    rule="An invalid definition fails with InvalidDefinition; JSONata ones too (lab limitation)",
     make=_make_validate_definition,
 )
 START_EXECUTION = Patch(
@@ -465,4 +533,5 @@ START_DATE = _globals(
 
 PATCHES = [START_EXECUTION, START_DATE, VALIDATE_DEFINITION, *THREAD_PATCHES, *DETERMINISM_PATCHES,
            STATE_ENTERED, STATE_EXITED, STATE_BODY, HANDLE_RETRY, HANDLE_CATCH, EXECUTION_STARTED,
-           EXECUTION_TERMINATED, LAMBDA_SERVICE_ERROR, LAMBDA_TASK_ERROR]
+           EXECUTION_TERMINATED, LAMBDA_SERVICE_ERROR, LAMBDA_TASK_ERROR, NORMALISE_PARAMETERS,
+           NORMALISE_RESPONSE]
