@@ -350,3 +350,14 @@ def test_failed_event_without_destination_or_dlq_is_dropped(lab):
     [drop] = [h for h in lab.recorder.hops if h.action == "drop"]
     assert drop.detail["condition"] == "RetriesExhausted"
     assert (drop.time - EPOCH).total_seconds() == 180.0
+
+
+def test_events_of_a_deleted_function_are_dropped(lab):
+    """aws-semantics.md 1.2 (sandbox choice, not confirmed on an AWS page): a queued retry of a
+    function deleted meanwhile never runs."""
+    deploy(lab, FAILING)
+    invoke_event()
+    boto3.client("lambda").delete_function(FunctionName="fn")
+    lab.run_until_idle()
+    assert attempt_times(lab) == [0.0]
+    assert [h.detail.get("reason") for h in lab.recorder.hops if h.action == "drop"] == ["function deleted"]

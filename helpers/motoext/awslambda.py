@@ -224,6 +224,11 @@ def _latest(backend: Any, function_name: str) -> Any:
     return backend.get_function(backend.get_function(function_name).function_name)
 
 
+def function_exists(fn: Any) -> bool:
+    """Whether `fn` has not been deleted since (queued events of a deleted function are dropped)."""
+    return fn.function_name in lambda_backends[fn.account_id][fn.region]._lambdas._functions
+
+
 def event_invoke_config(fn: Any) -> dict[str, Any]:
     """The function's asynchronous settings as last put (empty if none)."""
     latest = _latest(lambda_backends[fn.account_id][fn.region], fn.function_name)

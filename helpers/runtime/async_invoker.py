@@ -24,7 +24,8 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from moto.moto_api._internal import mock_random
 
-from ..motoext.awslambda import Invocation, dead_letter_target, event_invoke_config, is_throttled
+from ..motoext.awslambda import (Invocation, dead_letter_target, event_invoke_config, function_exists,
+                                 is_throttled)
 from ..motoext.core import notify
 
 if TYPE_CHECKING:
@@ -89,6 +90,9 @@ class AsyncInvoker:
         self.clock.call_later(delay_s, lambda: self._attempt(event), label=f"async {event.name}")
 
     def _attempt(self, event: AsyncEvent) -> None:
+        if not function_exists(event.fn):
+            notify("lambda", "drop", event.name, request_id=event.request_id, reason="function deleted")
+            return
         config = event_invoke_config(event.fn)
         age_s = (self.clock.now() - event.queued_at).total_seconds()
         if age_s > config.get("MaximumEventAgeInSeconds", DEFAULT_MAX_AGE_S):
