@@ -36,7 +36,7 @@ from . import targets
 from .core import notify, scheduler
 from .patching import Patch
 
-#: Retries SNS makes to AWS-managed endpoints (Lambda, SQS): (count, delay or None for backoff) [Q1].
+#: How many retries SNS makes to AWS-managed endpoints (Lambda, SQS) in each phase [Q1].
 IMMEDIATE_RETRIES, PRE_BACKOFF_RETRIES, BACKOFF_RETRIES, POST_BACKOFF_RETRIES = 3, 2, 10, 100_000
 MIN_DELAY_SECONDS, MAX_DELAY_SECONDS = 1.0, 20.0
 
