@@ -176,7 +176,8 @@ def _resource_from_request(request: dict[str, Any]) -> str:
     return ""
 
 
-def _invocation_type(params: Any) -> str:
+def invocation_type(params: Any) -> str:
+    """The InvocationType of a recorded Invoke call (its params or its serialized request)."""
     if not isinstance(params, dict):
         return "RequestResponse"
     headers = params.get("headers") or {}
@@ -210,7 +211,7 @@ def infer_callers(hops: Sequence[Hop]) -> dict[int, str]:
             else:
                 stack[-1].calls.append(hop.seq)
             if (hop.service, hop.action) == ("lambda", "Invoke") and \
-                    _invocation_type(hop.detail.get("params")) == "RequestResponse":
+                    invocation_type(hop.detail.get("params")) == "RequestResponse":
                 stack.append(_Frame(opener=hop))
         elif stack is not None and hop.service == "lambda" and hop.action == "invoke":
             _close_invocation(stack, hop, callers)

@@ -49,10 +49,12 @@ LINKS: dict[str, dict[str, str]] = {
     "success": {"style": "dashed", "color": "#1D8102"},
     "failure": {"style": "dashed", "color": "#D13212"},
     "contains": {"style": "solid", "color": "#8C4FFF", "arrowhead": "none"},
+    "return": {"style": "dotted", "color": "#545B64", "arrowhead": "open"},
 }
 LINK_LABELS = {"sync": "synchronous call", "async": "asynchronous delivery", "poll": "poller (event source mapping)",
                "success": "on success", "failure": "failure path (retry exhausted, DLQ)",
-               "contains": "bus routes to rule"}
+               "contains": "bus routes to rule", "return": "response"}
+_DRAWN = {"solid": "━━━", "bold": "━━━", "dashed": "╌╌╌", "dotted": "┈┈┈"}
 ERROR_COLOR = "#D13212"
 ERROR_FILL = "#FADBD8"
 OK_COLOR = "#1D8102"
@@ -119,7 +121,7 @@ def add_legend(graph: graphviz.Digraph, kinds: list[str], links: list[str]) -> N
                         **{**SERVICES[kind].attrs(), "fontsize": "9", "height": "0.3", "margin": "0.06,0.02"})
         if links:
             rows = "".join(f'<TR><TD ALIGN="LEFT"><FONT COLOR="{LINKS[k]["color"]}">'
-                           f'{"━━━" if LINKS[k]["style"] in ("solid", "bold") else "╌╌╌"} {LINK_LABELS[k]}'
+                           f'{_DRAWN[LINKS[k]["style"]]} {LINK_LABELS[k]}'
                            f"</FONT></TD></TR>" for k in links)
             legend.node("legend_links", f'<<TABLE BORDER="0" CELLSPACING="2">{rows}</TABLE>>', shape="plaintext",
                         fontname=FONT, fontsize="10")
