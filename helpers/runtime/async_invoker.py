@@ -100,8 +100,10 @@ class AsyncInvoker:
             # "EventAgeExceeded" is what emulators send; no AWS page confirms it (aws-semantics.md 1.2).
             self._failed(event, "EventAgeExceeded")
         elif is_throttled(event.fn):
-            self._failed(event, "RetriesExhausted")  # reserved concurrency 0: no retries [L2]
-        elif self.runtime.injected_throttle(event.fn):
+            # Reserved concurrency 0: straight to the failure path, no retries [L2]. The record's
+            # condition and count (0) in this case are modeled: no AWS page shows one.
+            self._failed(event, "RetriesExhausted")
+        elif self.runtime.injected_throttle(event.fn):  # retried until the maximum age (<= 6 h) [L1]
             delay = min(THROTTLE_FIRST_S * 2 ** event.throttles, THROTTLE_MAX_S)
             event.throttles += 1
             notify("lambda", "retry", event.name, request_id=event.request_id,
