@@ -512,6 +512,17 @@ def _make_start_execution(original: Callable[..., Any]) -> Callable[..., Any]:
     return start_execution
 
 
+def _make_send_task_failure(original: Callable[..., Any]) -> Callable[..., Any]:
+    def send_task_failure(self: Any) -> Any:
+        from moto.core.responses import EmptyResult
+
+        self.stepfunction_backend.send_task_failure(self._get_param("taskToken"), error=self._get_param("error"),
+                                                    cause=self._get_param("cause"))
+        return EmptyResult()
+
+    return send_task_failure
+
+
 VALIDATE_DEFINITION = Patch(
     target=f"{_PARSER}.models:StepFunctionsParserBackend._validate_definition",
     signature="(definition: str)",
@@ -525,13 +536,19 @@ START_EXECUTION = Patch(
     rule="StartExecution without a name generates a UUID name (StartExecution API reference).",
     make=_make_start_execution,
 )
+SEND_TASK_FAILURE = Patch(
+    target="moto.stepfunctions.responses:StepFunctionResponse.send_task_failure",
+    signature="(self) -> moto.core.responses.ActionResult",
+    rule="SendTaskFailure fails the task with its error and cause (aws-semantics.md 6 [S7])",
+    make=_make_send_task_failure,
+)
 START_DATE = _globals(
     f"{_PARSER}.models:StepFunctionsParserBackend.start_execution",
     "(self, state_machine_arn: str, name: str = None, execution_input: str = None, "
     "trace_header: str = None) -> moto.stepfunctions.parser.backend.execution.Execution",
     _CLOCK_TIME, datetime=_DATETIME)
 
-PATCHES = [START_EXECUTION, START_DATE, VALIDATE_DEFINITION, *THREAD_PATCHES, *DETERMINISM_PATCHES,
+PATCHES = [START_EXECUTION, START_DATE, VALIDATE_DEFINITION, SEND_TASK_FAILURE, *THREAD_PATCHES, *DETERMINISM_PATCHES,
            STATE_ENTERED, STATE_EXITED, STATE_BODY, HANDLE_RETRY, HANDLE_CATCH, EXECUTION_STARTED,
            EXECUTION_TERMINATED, LAMBDA_SERVICE_ERROR, LAMBDA_TASK_ERROR, NORMALISE_PARAMETERS,
            NORMALISE_RESPONSE]
