@@ -1,0 +1,47 @@
+"""Let a notebook link forward to a notebook of the series that has not landed yet.
+
+Notebook NN ends with "Next: NN+1"; while NN+1 is still being written, that link has no target and
+myst-parser would warn (failing the warnings-as-errors build). A link to `MM-*.ipynb` where MM is
+beyond the last notebook that exists is rendered as plain text instead. Any other broken link, such
+as a typo in a link to an existing notebook, still fails the build.
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from docutils import nodes
+from sphinx import addnodes
+from sphinx.application import Sphinx
+from sphinx.transforms.post_transforms import SphinxPostTransform
+from sphinx.util import logging
+
+logger = logging.getLogger(__name__)
+NOTEBOOK = re.compile(r"(?:.*/)?(\d\d)-[\w.-]+\.ipynb")
+
+
+def last_notebook_number(folder: Path) -> int:
+    """The highest NN among folder/NN-*.ipynb (-1 when there is none)."""
+    return max((int(p.name[:2]) for p in folder.glob("[0-9][0-9]-*.ipynb")), default=-1)
+
+
+class ForwardLinks(SphinxPostTransform):
+    """Unlink references to notebooks numbered after the last one that exists."""
+
+    default_priority = 8  # before myst-parser's MystReferenceResolver (9) warns about them
+
+    def run(self, **kwargs: Any) -> None:
+        source = Path(self.env.doc2path(self.env.docname))
+        last = last_notebook_number(source.parent)
+        for node in list(self.document.findall(addnodes.pending_xref)):
+            match = NOTEBOOK.fullmatch(node.get("reftarget", ""))
+            if node.get("reftype") != "myst" or not match or int(match[1]) <= last:
+                continue
+            logger.info("%s: %s is not written yet; linked as plain text", source.name, node["reftarget"])
+            node.replace_self(nodes.inline("", "", *node.children, classes=["forward-link"]))
+
+
+def setup(app: Sphinx) -> dict[str, Any]:
+    app.add_post_transform(ForwardLinks)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}
