@@ -7,7 +7,7 @@ import nbformat
 import pytest
 
 from helpers.exercises import Verdict, check
-from test_notebooks import NOTEBOOKS, errors, execute, text_of
+from notebook_runner import NOTEBOOKS, errors, execute, executed, text_of
 
 SOLUTIONS = Path(__file__).resolve().parents[1] / "notebooks" / "solutions"
 
@@ -32,7 +32,7 @@ def test_verdicts_say_what_is_wrong_and_never_raise():
 @pytest.mark.notebooks
 @pytest.mark.parametrize("path", sorted({p for p, _ in CASES}), ids=lambda p: p.stem)
 def test_untouched_exercises_say_not_yet_with_a_hint(path: Path):
-    text = text_of(execute(nbformat.read(path, as_version=4), path.parent))
+    text = text_of(executed(path))
     for name in exercises(path):
         assert f"NOT YET {name}:" in text and "Hint:" in text, name
 
