@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import re
+from urllib.parse import unquote
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -113,7 +114,7 @@ def _current_lab() -> Lab:
 def _frame(hops: Sequence[Hop], origin: Any) -> pd.DataFrame:
     callers = infer_callers(hops)
     rows = [_row(hop, origin, callers.get(hop.seq)) for hop in hops]
-    return pd.DataFrame(rows, columns=COLUMNS)
+    return pd.DataFrame(rows, columns=COLUMNS).astype({"attempt": "Int64", "cold": "boolean"})
 
 
 def _row(hop: Hop, origin: Any, caller: str | None) -> dict[str, Any]:
@@ -161,7 +162,7 @@ def _resource_from_request(request: dict[str, Any]) -> str:
     """
     match = re.search(r"/functions/([^/?]+)", str(request.get("url_path", "")))
     if match:
-        return match.group(1)
+        return unquote(match.group(1))
     body = request.get("body")
     if isinstance(body, (bytes, str)) and body[:1] in (b"{", "{"):
         body = json.loads(body)
@@ -194,20 +195,23 @@ class _Frame:
 
 
 def infer_callers(hops: Sequence[Hop]) -> dict[int, str]:
-    """Map each API-call hop's seq to its caller: "client" or the name of the function that made it.
+    """Map each API-call hop's seq to its caller: "client", a function name, or "states:<state machine>".
 
     Within one flow the client makes the first call; work it triggers runs after that call returns,
     one job at a time, so later calls outside any synchronous invocation belong to the next
-    triggered invocation to finish.
+    triggered invocation to finish, or to the state machine whose Task state was just entered.
     """
     callers: dict[int, str] = {}
     stacks: dict[str | None, list[_Frame]] = {}
+    task_of: dict[str | None, str] = {}  # trace -> state machine running a Task state now
     for hop in hops:
         stack = stacks.get(hop.trace)
         if is_api_call(hop):
             if stack is None:
                 stacks[hop.trace] = stack = [_Frame()]
                 callers[hop.seq] = CLIENT
+            elif len(stack) == 1 and hop.trace in task_of:
+                callers[hop.seq] = task_of[hop.trace]
             else:
                 stack[-1].calls.append(hop.seq)
             if (hop.service, hop.action) == ("lambda", "Invoke") and \
@@ -215,6 +219,11 @@ def infer_callers(hops: Sequence[Hop]) -> dict[int, str]:
                 stack.append(_Frame(opener=hop))
         elif stack is not None and hop.service == "lambda" and hop.action == "invoke":
             _close_invocation(stack, hop, callers)
+        elif hop.service == "states" and hop.action == "transition":
+            if hop.detail.get("phase") in ("entered", "retry") and hop.detail.get("state_type", "Task") == "Task":
+                task_of[hop.trace] = "states:" + hop.resource.split(":")[6]
+            else:
+                task_of.pop(hop.trace, None)
     for stack in stacks.values():
         for frame in stack:
             _commit(frame.calls, CLIENT, callers)

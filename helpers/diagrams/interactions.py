@@ -118,6 +118,8 @@ def _attempt_label(action: str, row: dict[str, Any]) -> str:
 
 
 def _caller(name: str) -> Participant:
+    if name.startswith("states:"):
+        return ("states", name.removeprefix("states:"))
     return ("client", CLIENT) if name == CLIENT else ("lambda", name)
 
 
