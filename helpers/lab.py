@@ -19,6 +19,7 @@ from .motoext import stepfunctions as moto_stepfunctions
 from .packaging import zip_code
 from .runtime.clock import VirtualClock
 from .runtime.executions import ExecutionThreads
+from .runtime import sdk_waits
 from .runtime.lambda_runtime import LambdaRuntime, lab_sleep
 from .runtime.pollers import Pollers
 from .runtime.recorder import Recorder
@@ -63,6 +64,7 @@ class Lab:
         moto_stepfunctions.set_coordinator(self.executions)
         self.on_reset.append(self.pollers.reset)
         time.sleep = lab_sleep
+        sdk_waits.install(self.clock)
         self._seed_account()
         self.recorder.clear()
 

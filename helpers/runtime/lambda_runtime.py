@@ -49,6 +49,11 @@ def cpu_factor(memory_mb: int) -> float:
     return max(1.0, ONE_VCPU_MB / memory_mb)
 
 
+def in_invocation() -> bool:
+    """True while handler code runs on this thread."""
+    return getattr(_current, "invocation", None) is not None
+
+
 def lab_sleep(seconds: float) -> None:
     """`time.sleep` for the lab: inside a handler it passes on the virtual clock."""
     active = getattr(_current, "invocation", None)
