@@ -1,0 +1,248 @@
+"""Diagrams (issue 4): structure asserted from the DOT source (nodes, edges, labels, highlight colours)."""
+from __future__ import annotations
+
+import json
+import re
+
+import boto3
+import graphviz
+import pytest
+
+import helpers
+from helpers.diagrams.execution import path_from_history
+from helpers.diagrams.render import INSTALL_HINT
+from helpers.diagrams.style import CAUGHT_COLOR, ERROR_COLOR, MUTED, OK_COLOR
+
+HANDLER = "def handler(event, context):\n    if event.get('fail'):\n        raise ValueError('no')\n    return event\n"
+
+
+def edges(source: str) -> dict[tuple[str, str], list[str]]:
+    """(tail, head) -> the attribute strings of every visible edge in a DOT source."""
+    found: dict[tuple[str, str], list[str]] = {}
+    for tail, head, attrs in re.findall(r'^\s*("[^"]+"|\S+) -> ("[^"]+"|\S+)(?: \[(.*?)\])?$', source, re.M | re.S):
+        if "style=invis" in attrs:
+            continue
+        found.setdefault((tail.strip('"'), head.strip('"')), []).append(attrs)
+    return found
+
+
+def node(source: str, node_id: str) -> str:
+    """The attribute string of one node."""
+    match = re.search(rf'^\s*"?{re.escape(node_id)}"? \[(.*?)\]$', source, re.M | re.S)
+    assert match, f"no node {node_id}"
+    return match.group(1)
+
+
+def make_function(lab: helpers.Lab, name: str, **config: object) -> str:
+    return boto3.client("lambda").create_function(
+        FunctionName=name, Runtime="python3.12", Role=lab.role_arn, Handler="lambda_function.handler",
+        Code={"ZipFile": helpers.zip_code(HANDLER)}, **config)["FunctionArn"]
+
+
+@pytest.fixture
+def shop(lab: helpers.Lab) -> dict[str, str]:
+    """A fixture architecture: bus + rule + target (with DLQ), queue + redrive DLQ + mapping, topic +
+    filtered subscription, destinations, DeadLetterConfig, a state machine calling a function and a queue."""
+    sqs, sns, events = boto3.client("sqs"), boto3.client("sns"), boto3.client("events")
+    arn = {}
+    for name in ("orders-dlq", "failed-events", "orders"):
+        attributes = {"RedrivePolicy": json.dumps({"deadLetterTargetArn": arn["orders-dlq"], "maxReceiveCount": "3"})
+                      } if name == "orders" else {}
+        url = sqs.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]
+        arn[name] = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    arn["news"] = sns.create_topic(Name="news")["TopicArn"]
+    sns.subscribe(TopicArn=arn["news"], Protocol="sqs", Endpoint=arn["orders"],
+                  Attributes={"FilterPolicy": json.dumps({"kind": ["order"]})})
+    arn["fulfil"] = make_function(lab, "fulfil", DeadLetterConfig={"TargetArn": arn["failed-events"]})
+    lambda_ = boto3.client("lambda")
+    lambda_.put_function_event_invoke_config(FunctionName="fulfil", DestinationConfig={
+        "OnSuccess": {"Destination": arn["news"]}, "OnFailure": {"Destination": arn["failed-events"]}})
+    lambda_.create_event_source_mapping(EventSourceArn=arn["orders"], FunctionName="fulfil", BatchSize=5)
+    events.create_event_bus(Name="shop")
+    events.put_rule(Name="order-placed", EventBusName="shop",
+                    EventPattern=json.dumps({"source": ["shop"], "detail-type": ["OrderPlaced"]}))
+    events.put_targets(Rule="order-placed", EventBusName="shop", Targets=[
+        {"Id": "fulfil", "Arn": arn["fulfil"], "DeadLetterConfig": {"Arn": arn["failed-events"]}},
+        {"Id": "gone", "Arn": "arn:aws:sqs:us-east-1:123456789012:deleted-queue"}])
+    definition = {"StartAt": "Fulfil", "States": {
+        "Fulfil": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+                   "Parameters": {"FunctionName": "fulfil", "Payload.$": "$"}, "Next": "Notify"},
+        "Notify": {"Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage",
+                   "Parameters": {"QueueUrl": "https://sqs.us-east-1.amazonaws.com/123456789012/orders",
+                                  "MessageBody.$": "$"}, "End": True}}}
+    arn["saga"] = boto3.client("stepfunctions").create_state_machine(
+        name="saga", roleArn=lab.role_arn, definition=json.dumps(definition))["stateMachineArn"]
+    return arn
+
+
+def test_architecture_is_drawn_from_the_lab(lab, shop):
+    diagram = helpers.draw_architecture(lab)
+    source, found = diagram.source, edges(diagram.source)
+    assert "rankdir=LR" in source
+    assert 'label="after 3 receives"' in found[("sqs__orders", "sqs__orders-dlq")][0]
+    assert "filter {\\\"kind\\\":[\\\"order\\\"]}" in found[("sns__news", "sqs__orders")][0]
+    assert 'label="batch 5"' in found[("sqs__orders", "lambda__fulfil")][0]
+    to_failed = found[("lambda__fulfil", "sqs__failed-events")]
+    assert {re.search(r"label=(\w+)", a).group(1) for a in to_failed} == {"DeadLetterConfig", "OnFailure"}
+    assert all(ERROR_COLOR in a and "dashed" in a for a in to_failed)
+    assert OK_COLOR in found[("lambda__fulfil", "sns__news")][0]
+    assert ("events-bus__shop", "events-rule__order-placed") in found
+    assert "style=dashed" in found[("events-rule__order-placed", "lambda__fulfil")][0]
+    assert 'label="DLQ of target fulfil"' in found[("events-rule__order-placed", "sqs__failed-events")][0]
+    assert "subgraph \"cluster_bus_events-bus__shop\"" in source and "{source:[shop],detail-type:[OrderPlaced]}" in source
+    assert "label=Fulfil" in found[("states__saga", "lambda__fulfil")][0]
+    assert "label=Notify" in found[("states__saga", "sqs__orders")][0]
+    assert "(not in the lab)" in node(source, "sqs__deleted-queue")
+    assert "shape=parallelogram" in node(source, "events-bus__shop")
+    assert "shape=cds" in node(source, "sqs__orders") and "shape=component" in node(source, "states__saga")
+    assert "cluster_legend" in source and "legend_lambda" in source
+    assert "default" not in re.findall(r"events-bus__(\w+)", source)
+
+
+def test_every_diagram_displays_in_jupyter(lab, shop):
+    bundle = helpers.draw_architecture(lab)._repr_mimebundle_()
+    assert bundle["image/svg+xml"].lstrip().startswith(("<?xml", "<svg"))
+
+
+def test_without_dot_a_diagram_explains_and_shows_its_source(lab, shop, monkeypatch, tmp_path):
+    """design.md: diagrams degrade gracefully; nothing crashes when Graphviz's binary is missing."""
+    def missing(*args: object, **kwargs: object) -> str:
+        raise graphviz.ExecutableNotFound(("dot",))
+
+    monkeypatch.setattr(graphviz.Digraph, "pipe", missing)
+    diagram = helpers.draw_architecture(lab)
+    bundle = diagram._repr_mimebundle_()
+    assert "image/svg+xml" not in bundle
+    assert "dot` program is not installed" in bundle["text/html"] and "digraph architecture" in bundle["text/plain"]
+    assert bundle["text/plain"].startswith(INSTALL_HINT) and diagram._repr_svg_() is None
+    assert diagram.save(tmp_path / "arch.svg").suffix == ".dot"
+
+
+ORDER = {"StartAt": "Check", "States": {
+    "Check": {"Type": "Choice", "Choices": [{"Variable": "$.amount", "NumericGreaterThan": 100, "Next": "Review"}],
+              "Default": "Charge"},
+    "Review": {"Type": "Wait", "Seconds": 60, "Next": "Charge"},
+    "Charge": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+               "Parameters": {"FunctionName": "charge", "Payload.$": "$"},
+               "Retry": [{"ErrorEquals": ["States.TaskFailed"], "MaxAttempts": 2, "IntervalSeconds": 1}],
+               "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "Refund"}], "Next": "Prepare"},
+    "Prepare": {"Type": "Parallel", "Next": "Done", "Branches": [
+        {"StartAt": "Pack", "States": {"Pack": {"Type": "Pass", "End": True}}},
+        {"StartAt": "Label", "States": {"Label": {"Type": "Map", "ItemsPath": "$.items", "End": True,
+                                                  "ItemProcessor": {"StartAt": "Print", "States": {
+                                                      "Print": {"Type": "Pass", "End": True}}}}}}]},
+    "Done": {"Type": "Succeed"},
+    "Refund": {"Type": "Pass", "Next": "Failed"},
+    "Failed": {"Type": "Fail", "Error": "PaymentFailed"}}}
+
+
+def test_state_machine_shapes_branches_retries_and_catches():
+    source = helpers.draw_state_machine(ORDER).source
+    found = edges(source)
+    shapes = {name: re.search(r"shape=(\w+)", node(source, f"s_{name}")).group(1)
+              for name in ("Check", "Review", "Charge", "Done", "Failed", "Refund")}
+    assert shapes == {"Check": "diamond", "Review": "hexagon", "Charge": "box", "Done": "box", "Failed": "octagon",
+                      "Refund": "box"}
+    assert "peripheries=2" in node(source, "s_Done")
+    assert 'label="$.amount > 100"' in found[("s_Check", "s_Review")][0]
+    assert "label=Default" in found[("s_Check", "s_Charge")][0]
+    assert "↻ Retry States.TaskFailed ×2" in found[("s_Charge", "s_Charge")][0]
+    catch = found[("s_Charge", "s_Refund")][0]
+    assert 'label="Catch States.ALL"' in catch and "style=dashed" in catch
+    assert "subgraph cluster_s_Prepare" in source and 'label="Prepare (Parallel)"' in source
+    assert 'label="Label (Map)"' in source and "rounded,dashed" in source
+    assert ("s_Prepare", "s_Prepare.b0.Pack") in found and ("s_Prepare", "s_Prepare.b1.Label") in found
+    assert ("s_Prepare.b1.Label", "s_Prepare.b1.Label.b0.Print") in found
+    assert ("s_Prepare__join", "s_Done") in found
+    assert ("start", "s_Check") in found and ("s_Done", "end") in found and ("s_Failed", "end") in found
+
+
+def test_execution_path_from_history_marks_retries_failures_and_catches():
+    """aws-semantics 6 [S4]: retriers run before catchers; a caught failure continues at the catcher's Next."""
+    history = [{"type": "ExecutionStarted"},
+               {"type": "TaskStateEntered", "stateEnteredEventDetails": {"name": "Charge"}},
+               {"type": "TaskScheduled"}, {"type": "TaskFailed"},
+               {"type": "TaskScheduled"}, {"type": "TaskFailed"},
+               {"type": "PassStateEntered", "stateEnteredEventDetails": {"name": "Refund"}},
+               {"type": "FailStateEntered", "stateEnteredEventDetails": {"name": "Failed"}},
+               {"type": "ExecutionFailed"}]
+    path = path_from_history(history)
+    assert path.entered == ["Charge", "Refund", "Failed"] and path.status == "FAILED"
+    assert path.caught == {"Charge"} and path.retried["Charge"] == 1
+
+
+def test_state_machine_highlights_an_execution(lab):
+    make_function(lab, "charge")
+    sfn = boto3.client("stepfunctions")
+    machine = sfn.create_state_machine(name="order", roleArn=lab.role_arn, definition=json.dumps(ORDER))
+    execution = sfn.start_execution(stateMachineArn=machine["stateMachineArn"],
+                                    input=json.dumps({"amount": 5, "fail": True}))["executionArn"]
+    lab.run_until_idle()
+    source = helpers.draw_state_machine(execution, lab=lab).source
+    found = edges(source)
+    assert CAUGHT_COLOR in node(source, "s_Charge") and "failed, caught" in node(source, "s_Charge")
+    assert ERROR_COLOR in node(source, "s_Failed")
+    assert OK_COLOR in node(source, "s_Check") and OK_COLOR in node(source, "s_Refund")
+    assert MUTED in node(source, "s_Review") and MUTED in node(source, "s_Done")
+    assert OK_COLOR in found[("s_Check", "s_Charge")][0] and OK_COLOR not in found[("s_Check", "s_Review")][0]
+    assert OK_COLOR in found[("s_Charge", "s_Refund")][0] and OK_COLOR not in found[("s_Charge", "s_Prepare")][0]
+    assert "retried 2×" in found[("s_Charge", "s_Charge")][0]
+    assert "execution FAILED" in source
+
+
+SENDER = """
+import os, boto3
+def handler(event, context):
+    boto3.client("sqs").send_message(QueueUrl=os.environ["QUEUE_URL"], MessageBody="hi")
+    if event.get("fail"):
+        raise ValueError("no")
+    return {}
+"""
+
+
+@pytest.fixture
+def sender(lab):
+    url = boto3.client("sqs").create_queue(QueueName="audit")["QueueUrl"]
+    boto3.client("lambda").create_function(
+        FunctionName="sender", Runtime="python3.12", Role=lab.role_arn, Handler="lambda_function.handler",
+        Code={"ZipFile": helpers.zip_code(SENDER)}, Environment={"Variables": {"QUEUE_URL": url}})
+
+
+def test_sequence_of_a_synchronous_flow(lab, sender):
+    lab.advance(seconds=2)
+    boto3.client("lambda").invoke(FunctionName="sender", Payload=b"{}")
+    source = helpers.draw_sequence("last", lab).source
+    header = re.search(r"subgraph header \{(.*?)\}", source, re.S).group(1)
+    order = re.findall(r"^\s*(p_\S+) \[", header, re.M)
+    assert order == ["p_client__client", "p_lambda__sender", "p_sqs__audit"]
+    found = edges(source)
+    assert "label=Invoke" in found[("p_client__client__0", "p_lambda__sender__0")][0]
+    assert "label=SendMessage" in found[("p_lambda__sender__1", "p_sqs__audit__1")][0]
+    response = found[("p_lambda__sender__3", "p_client__client__3")][0]
+    assert "style=dotted" in response and "ok ·" in response
+    assert 'label="+2.000 s"' in source and "shape=note" in node(source, "p_sqs__audit__2")
+
+
+def test_sequence_of_async_retries_shows_attempts_dashed_and_failures_red(lab, sender):
+    """aws-semantics 1.2 [L1]: three attempts at +0, +60 s, +180 s, each failure visible."""
+    boto3.client("lambda").invoke(FunctionName="sender", InvocationType="Event", Payload=b'{"fail": true}')
+    lab.run_until_idle()
+    source = helpers.draw_sequence("last", lab).source
+    attempts = [attrs for (tail, head), many in edges(source).items() for attrs in many
+                if tail.startswith("p_lambda-async__sender") and head.startswith("p_lambda__sender")]
+    assert len(attempts) == 3
+    assert all("style=dashed" in a and ERROR_COLOR in a and "ValueError" in a for a in attempts)
+    assert {'label="+0.000 s"', 'label="+60.000 s"', 'label="+180.000 s"'} <= set(re.findall(r'label="\+[\d.]+ s"', source))
+
+
+def test_service_map_counts_calls_and_errors(lab, sender):
+    lambda_ = boto3.client("lambda")
+    lambda_.invoke(FunctionName="sender", Payload=b"{}")
+    lambda_.invoke(FunctionName="sender", Payload=b'{"fail": true}')
+    source = helpers.draw_service_map(lab.trace()).source
+    sender_node = node(source, "p_lambda__sender")
+    assert "2 calls · 1 error" in sender_node and ERROR_COLOR in sender_node
+    assert "2 calls" in node(source, "p_sqs__audit")
+    found = edges(source)
+    assert "×2" in found[("p_client__client", "p_lambda__sender")][0]
+    assert "×2 (1 failed)" in found[("p_lambda__sender", "p_client__client")][0]
