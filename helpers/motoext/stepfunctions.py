@@ -125,8 +125,8 @@ _saved_globals: dict[tuple[str, str], Any] = {}
 class GlobalsPatch(Patch):
     """Point names a moto module reads (`threading`, `time`, ...) at the lab's versions.
 
-    `target` names a function of that module that reads them; its pinned signature (and the
-    presence of each name) confirms the module is the one this lab was written against.
+    `target` names a function of that module (one no other patch wraps); its pinned signature and
+    the presence of each name confirm the module is the one this lab was written against.
     """
 
     make: Callable[[Any], Any] = field(default=lambda original: original)
@@ -213,8 +213,8 @@ DETERMINISM_PATCHES = [
              "() -> 'datetime.datetime'", _CLOCK_TIME, datetime=_DATETIME),
     _globals(f"{_PARSER}.backend.execution:BaseExecutionWorkerCommunication._reflect_execution_status",
              "(self)", _CLOCK_TIME, datetime=_DATETIME),
-    _globals(f"{_ASL}.state.state:CommonStateField._eval_body", "(self, env: 'Environment') -> 'None'",
-             _CLOCK_TIME, datetime=_DATETIME),
+    _globals(f"{_ASL}.state.state:CommonStateField.from_state_props",
+             "(self, state_props: 'StateProps') -> 'None'", _CLOCK_TIME, datetime=_DATETIME),
     _globals(f"{_ASL}.state.exec.state_map.iteration.itemprocessor.map_run_record:MapRunRecord.set_stop",
              "(self, status: moto.stepfunctions.parser.api.MapRunStatus)", _CLOCK_TIME, datetime=_DATETIME),
 ]
@@ -543,9 +543,8 @@ SEND_TASK_FAILURE = Patch(
     make=_make_send_task_failure,
 )
 START_DATE = _globals(
-    f"{_PARSER}.models:StepFunctionsParserBackend.start_execution",
-    "(self, state_machine_arn: str, name: str = None, execution_input: str = None, "
-    "trace_header: str = None) -> moto.stepfunctions.parser.backend.execution.Execution",
+    f"{_PARSER}.models:StepFunctionsParserBackend._get_executions",
+    "(self, execution_status: moto.stepfunctions.parser.api.ExecutionStatus | None = None)",
     _CLOCK_TIME, datetime=_DATETIME)
 
 PATCHES = [START_EXECUTION, START_DATE, VALIDATE_DEFINITION, SEND_TASK_FAILURE, *THREAD_PATCHES, *DETERMINISM_PATCHES,
