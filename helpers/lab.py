@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import tempfile
 import time
 from pathlib import Path
@@ -62,6 +63,7 @@ class Lab:
         lambda_esm.set_poller(self.pollers)
         self.executions = ExecutionThreads(self.clock)  # Step Functions threads, settled by the clock
         moto_stepfunctions.set_coordinator(self.executions)
+        logging.getLogger("moto.stepfunctions.parser").setLevel(logging.CRITICAL)  # errors show in history
         self.on_reset.append(self.pollers.reset)
         time.sleep = lab_sleep
         sdk_waits.install(self.clock)

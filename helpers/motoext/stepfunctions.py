@@ -12,6 +12,10 @@ AWS rules (aws-semantics.md 6): Wait and Retry intervals (`IntervalSeconds`, `Ba
 `.sync` and `.waitForTaskToken` resume the task when the child ends or the token is returned [S7];
 a Lambda error without an error type (timeouts, out of memory) is `Lambda.Unknown` [S6];
 StartExecution without a name generates a UUID (StartExecution API reference).
+
+Not covered: moto 5.2.5 has no StartSyncExecution (it answers 404 "Not yet implemented"), so an
+EXPRESS state machine runs through StartExecution like a STANDARD one; and no JSONata engine, so a
+definition that uses JSONata fails at CreateStateMachine with InvalidDefinition.
 """
 from __future__ import annotations
 
