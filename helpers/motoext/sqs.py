@@ -10,9 +10,10 @@ clock, so `WaitTimeSeconds` returns at once (moto would spin forever on a clock 
 """
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any, Callable
 
-from moto.core.utils import unix_time_millis
+import moto.core.utils as moto_utils
 from moto.moto_api._internal import mock_random
 
 from . import core, lambda_esm
@@ -21,6 +22,35 @@ from .patching import Patch
 #: moto treats a message as visible only strictly *after* `visible_at`; AWS makes it visible once the
 #: timeout has elapsed, so visibility starts this many milliseconds earlier (10 µs, below any timestamp).
 _VISIBLE_EDGE_MS = 0.01
+
+
+_UNIX_EPOCH = dt.datetime(1970, 1, 1)
+_UNIX_EPOCH_UTC = _UNIX_EPOCH.replace(tzinfo=dt.timezone.utc)
+#: The last virtual instant read and its Unix time: SQS reads the time for every message it scans.
+_last_read: list[Any] = [None, 0.0]
+
+
+def _seconds(moment: dt.datetime) -> float:
+    delta = moment - (_UNIX_EPOCH_UTC if moment.tzinfo else _UNIX_EPOCH)
+    return (delta.days * 86400) + (delta.seconds + (delta.microseconds / 1e6))
+
+
+def unix_time(moment: dt.datetime | None = None) -> float:
+    """moto's `unix_time`, computed once per virtual instant (the clock only moves when advanced)."""
+    if moment is not None:
+        return _seconds(moment)
+    try:
+        now = core.scheduler().now()
+    except RuntimeError:  # no lab running: moto's own clock
+        return _seconds(moto_utils.utcnow())
+    if now is not _last_read[0]:
+        _last_read[:] = [now, _seconds(now)]
+    return _last_read[1]
+
+
+def unix_time_millis(moment: dt.datetime | None = None) -> float:
+    """moto's `unix_time_millis`, on the fast `unix_time`."""
+    return unix_time(moment) * 1000.0
 
 
 def trace_header(message: Any) -> str | None:
@@ -170,6 +200,14 @@ def _make_change_message_visibility(original: Callable[..., Any]) -> Callable[..
     return change_message_visibility
 
 
+def _make_retention_check(original: Callable[..., Any]) -> Callable[..., Any]:
+    def is_message_valid_based_on_retention_period(self: Any, queue_name: str, message: Any) -> bool:
+        retention_s = int(self.get_queue(queue_name).message_retention_period)
+        return retention_s + message.sent_timestamp / 1000 > unix_time()
+
+    return is_message_valid_based_on_retention_period
+
+
 ADD_MESSAGE = Patch(
     target="moto.sqs.models:Queue.add_message",
     signature="(self, message: moto.sqs.models.Message) -> None",
@@ -212,5 +250,24 @@ CHANGE_MESSAGE_VISIBILITY = Patch(
     rule="ChangeMessageVisibility reschedules when the message reappears (aws-semantics.md 5; Q5)",
     make=_make_change_message_visibility,
 )
-PATCHES = [ADD_MESSAGE, SEND_MESSAGE, RECEIVE_MESSAGE, DELETE_MESSAGE, CHANGE_VISIBILITY,
+RETENTION_CHECK = Patch(
+    target="moto.sqs.models:SQSBackend.is_message_valid_based_on_retention_period",
+    signature="(self, queue_name: str, message: moto.sqs.models.Message) -> bool",
+    rule="A message expires after the queue's MessageRetentionPeriod (aws-semantics.md 5; Q4); read in "
+    "O(1) (moto computes every queue attribute for each message it receives)",
+    make=_make_retention_check,
+)
+SQS_UNIX_TIME = Patch(
+    target="moto.sqs.models:unix_time",
+    signature="(dt: 'datetime.datetime | None' = None) -> 'float'",
+    rule="SQS times follow the virtual clock, read cheaply (design.md, The virtual clock)",
+    make=lambda original: unix_time,
+)
+SQS_UNIX_TIME_MILLIS = Patch(
+    target="moto.sqs.models:unix_time_millis",
+    signature="(dt: 'datetime.datetime | None' = None) -> 'float'",
+    rule="SQS times follow the virtual clock, read cheaply (design.md, The virtual clock)",
+    make=lambda original: unix_time_millis,
+)
+PATCHES = [SQS_UNIX_TIME, SQS_UNIX_TIME_MILLIS, RETENTION_CHECK, ADD_MESSAGE, SEND_MESSAGE, RECEIVE_MESSAGE, DELETE_MESSAGE, CHANGE_VISIBILITY,
            CHANGE_MESSAGE_VISIBILITY]
