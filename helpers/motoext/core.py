@@ -87,7 +87,7 @@ SERVICE_MODULES = (
 
 
 #: Request parameters that name the resource an API call is about, in order of preference.
-_RESOURCE_PARAMS = ("FunctionName", "QueueUrl", "TopicArn", "TargetArn", "stateMachineArn",
+_RESOURCE_PARAMS = ("FunctionName", "QueueUrl", "QueueName", "Rule", "TopicArn", "TargetArn", "stateMachineArn",
                     "executionArn", "StateMachineArn", "EventBusName", "Name", "TableName",
                     "StreamName", "LogGroupName", "RoleName", "Bucket")
 
@@ -110,11 +110,17 @@ def _resource_of(params: dict[str, Any]) -> str:
     return ""
 
 
-def _before_call(model: Any, params: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
+def _keep_api_params(params: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
+    """Remember the call's own parameters (before-call only sees the serialised request)."""
+    context["lab_api_params"] = params
+
+
+def _before_call(model: Any, context: dict[str, Any], **_: Any) -> None:
     """Every API call is a hop; a call made outside any flow starts a new one (a new trace)."""
     if current_trace() is None:
         _local.trace = new_trace_header()
         context["lab_started_trace"] = True
+    params = context.get("lab_api_params", {})
     notify(model.service_model.endpoint_prefix, model.name, _resource_of(params), params=params)
 
 
@@ -127,7 +133,8 @@ def register_call_hooks() -> None:
     """Add the API-call hooks to every botocore session created from now on."""
     from botocore.handlers import BUILTIN_HANDLERS
 
-    for event, handler in (("before-call", _before_call), ("after-call", _after_call),
+    for event, handler in (("before-parameter-build", _keep_api_params), ("before-call", _before_call),
+                           ("after-call", _after_call),
                            ("after-call-error", _after_call)):
         if (event, handler) not in BUILTIN_HANDLERS:
             BUILTIN_HANDLERS.append((event, handler))

@@ -89,18 +89,19 @@ class ExecutionEnvironment:
         saved_path, saved_cwd = list(sys.path), os.getcwd()
         sys.path[:0] = self.search_path
         sys.modules.update(self._modules)
-        before = set(sys.modules) - set(self._modules)
+        loaded = len(sys.modules)
         os.chdir(self.code_dir)
         try:
             yield
         finally:
             os.chdir(saved_cwd)
             sys.path[:] = saved_path
-            for name in set(sys.modules) - before:
-                module = sys.modules[name]
-                if self._owns(module):
-                    self._modules[name] = module
-                    del sys.modules[name]
+            if len(sys.modules) != loaded:  # the code imported something: keep what is its own
+                for name, module in list(sys.modules.items()):
+                    if name not in self._modules and self._owns(module):
+                        self._modules[name] = module
+            for name in self._modules:
+                sys.modules.pop(name, None)
 
     def initialise(self) -> None:
         """Run the init phase: import the handler's module and find the handler.
