@@ -44,7 +44,8 @@ def kinesis_stream(name: str = "clicks") -> str:
 def put(*payloads: str, stream: str = "clicks") -> list[str]:
     """Write the records in one PutRecords call; returns their sequence numbers."""
     records = [{"Data": p.encode(), "PartitionKey": "user-1"} for p in payloads]
-    return [r["SequenceNumber"] for r in boto3.client("kinesis").put_records(StreamName=stream, Records=records)["Records"]]
+    written = boto3.client("kinesis").put_records(StreamName=stream, Records=records)["Records"]
+    return [r["SequenceNumber"] for r in written]
 
 
 def map_stream(arn: str, **config) -> str:
@@ -175,7 +176,8 @@ seen = set()
 def handler(event, context):
     print("EVENT " + json.dumps(event))
     failed = [r["kinesis"]["sequenceNumber"] for r in event["Records"]
-              if base64.b64decode(r["kinesis"]["data"]).decode() in ("c", "e") and r["kinesis"]["sequenceNumber"] not in seen]
+              if base64.b64decode(r["kinesis"]["data"]).decode() in ("c", "e")
+              and r["kinesis"]["sequenceNumber"] not in seen]
     seen.update(failed)
     return {"batchItemFailures": [{"itemIdentifier": s} for s in reversed(failed)]}
 """)
