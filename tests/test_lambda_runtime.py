@@ -279,6 +279,16 @@ def test_two_functions_with_the_same_module_name_stay_separate(lab):
     assert [json.loads(invoke(n)["Body"]) for n in ("a", "b", "a")] == ["a", "b", "a"]
 
 
+def test_a_function_invoking_another_cold_runs_the_callee_s_own_code(lab):
+    """Each environment imports its own `lambda_function`, even while a caller's is running
+    (aws-semantics.md 2 [L20]): a synchronous Lambda-to-Lambda call reaches the callee's handler."""
+    deploy(lab, "def handler(event, context):\n    return 'inner'\n", name="inner")
+    deploy(lab, "import json, boto3\ndef handler(event, context):\n    payload = boto3.client('lambda')"
+                ".invoke(FunctionName='inner')['Payload'].read()\n    return 'outer+' + json.loads(payload)\n",
+           name="outer", Timeout=60, MemorySize=1769)  # boto3's first client is slow under load
+    assert [json.loads(invoke(n)["Body"]) for n in ("outer", "inner", "outer")] == ["outer+inner", "inner", "outer+inner"]
+
+
 def test_handler_boto3_calls_reach_the_sandbox(lab):
     """A handler's own boto3 calls go to the same mocked account (design.md, The Lambda runtime)."""
     code = """

@@ -22,6 +22,8 @@ from .errors import RuntimeFailure, TASK_ROOT
 
 # Module names the runtime refuses as handler modules, as the Python runtime does.
 _BUILTINS = set(sys.builtin_module_names)
+# Environments whose code is running, innermost last (a handler that invokes another function synchronously).
+_ACTIVE: list["ExecutionEnvironment"] = []
 
 
 @dataclass(frozen=True)
@@ -87,13 +89,16 @@ class ExecutionEnvironment:
     def activated(self) -> Iterator[None]:
         """Make this environment's code importable (and its cwd the task root) for a while."""
         saved_path, saved_cwd = list(sys.path), os.getcwd()
+        callers = self._hide_callers()
         sys.path[:0] = self.search_path
         sys.modules.update(self._modules)
         loaded = len(sys.modules)
         os.chdir(self.code_dir)
+        _ACTIVE.append(self)
         try:
             yield
         finally:
+            _ACTIVE.remove(self)
             os.chdir(saved_cwd)
             sys.path[:] = saved_path
             if len(sys.modules) != loaded:  # the code imported something: keep what is its own
@@ -102,6 +107,19 @@ class ExecutionEnvironment:
                         self._modules[name] = module
             for name in self._modules:
                 sys.modules.pop(name, None)
+            sys.modules.update(callers)
+
+    @staticmethod
+    def _hide_callers() -> dict[str, ModuleType]:
+        """Take the running callers' modules out of sys.modules until this environment is done.
+
+        A handler that invokes another function synchronously still has its `lambda_function` in
+        sys.modules; without this, the callee's cold start would import the caller's module.
+        """
+        if not _ACTIVE:
+            return {}
+        return {name: sys.modules.pop(name) for name, module in list(sys.modules.items())
+                if any(env._owns(module) for env in _ACTIVE)}
 
     def initialise(self) -> None:
         """Run the init phase: import the handler's module and find the handler.
