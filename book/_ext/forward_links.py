@@ -1,9 +1,9 @@
-"""Let a notebook link forward to a notebook of the series that has not landed yet.
+"""Let a notebook link to a notebook of the series that has not landed yet.
 
-Notebook NN ends with "Next: NN+1"; while NN+1 is still being written, that link has no target and
-myst-parser would warn (failing the warnings-as-errors build). A link to `MM-*.ipynb` where MM is
-beyond the last notebook that exists is rendered as plain text instead. Any other broken link, such
-as a typo in a link to an existing notebook, still fails the build.
+Notebook NN links to its neighbours; while one is still being written, that link has no target and
+myst-parser would warn (failing the warnings-as-errors build). A link to `MM-*.ipynb` when no
+notebook numbered MM exists yet is rendered as plain text instead. Any other broken link, such as a
+typo in a link to an existing notebook, still fails the build.
 """
 from __future__ import annotations
 
@@ -21,22 +21,22 @@ logger = logging.getLogger(__name__)
 NOTEBOOK = re.compile(r"(?:.*/)?(\d\d)-[\w.-]+\.ipynb")
 
 
-def last_notebook_number(folder: Path) -> int:
-    """The highest NN among folder/NN-*.ipynb (-1 when there is none)."""
-    return max((int(p.name[:2]) for p in folder.glob("[0-9][0-9]-*.ipynb")), default=-1)
+def notebook_numbers(folder: Path) -> set[str]:
+    """The NN of every folder/NN-*.ipynb."""
+    return {p.name[:2] for p in folder.glob("[0-9][0-9]-*.ipynb")}
 
 
 class ForwardLinks(SphinxPostTransform):
-    """Unlink references to notebooks numbered after the last one that exists."""
+    """Unlink references to notebooks whose number no notebook has yet."""
 
     default_priority = 8  # before myst-parser's MystReferenceResolver (9) warns about them
 
     def run(self, **kwargs: Any) -> None:
         source = Path(self.env.doc2path(self.env.docname))
-        last = last_notebook_number(source.parent)
+        landed = notebook_numbers(source.parent)
         for node in list(self.document.findall(addnodes.pending_xref)):
             match = NOTEBOOK.fullmatch(node.get("reftarget", ""))
-            if node.get("reftype") != "myst" or not match or int(match[1]) <= last:
+            if node.get("reftype") != "myst" or not match or match[1] in landed:
                 continue
             logger.info("%s: %s is not written yet; linked as plain text", source.name, node["reftarget"])
             node.replace_self(nodes.inline("", "", *node.children, classes=["forward-link"]))
