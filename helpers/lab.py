@@ -42,10 +42,10 @@ class Lab:
     region = sandbox.REGION
 
     def __init__(self) -> None:
-        motoext.install()
         self._workdir = Path(tempfile.mkdtemp(prefix="serverless-lab-config-"))
-        sandbox.isolate_credentials(self._workdir)
+        sandbox.isolate_credentials(self._workdir)  # first: importing moto's services reads the config
         sandbox.block_network()
+        motoext.install()
         self._mock = mock_aws(config={"stepfunctions": {"execute_state_machine": True}})
         self._mock.start()
         sandbox.isolate_credentials(self._workdir)  # after moto's own fake keys, which it restores on stop

@@ -52,8 +52,10 @@ def test_canary_credentials_are_never_read_and_nothing_connects(tmp_path: Path):
         f"[default]\naws_access_key_id = {CANARY_KEY}\naws_secret_access_key = canary\n"
         f"[prod]\naws_access_key_id = {CANARY_KEY}\naws_secret_access_key = canary\n")
     (home / ".aws" / "config").write_text("[default]\nregion = eu-west-3\n")
-    env = {**os.environ, "HOME": str(home), "AWS_ACCESS_KEY_ID": CANARY_KEY,
-           "AWS_SECRET_ACCESS_KEY": "canary", "AWS_PROFILE": "prod", "AWS_DEFAULT_REGION": "eu-west-3"}
+    # A fresh user environment, with a profile name that is in no file (as with an SSO profile).
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env = {**clean, "HOME": str(home), "AWS_ACCESS_KEY_ID": CANARY_KEY,
+           "AWS_SECRET_ACCESS_KEY": "canary", "AWS_PROFILE": "sso-prod", "AWS_DEFAULT_REGION": "eu-west-3"}
     done = subprocess.run([sys.executable, "-c", SCRIPT], env=env, capture_output=True, text=True,
                           timeout=120)
     assert done.returncode == 0, done.stderr
