@@ -292,3 +292,26 @@ def test_function_timeout_must_not_exceed_the_visibility_timeout(lab):
     assert raised.value.response["Error"] == {
         "Code": "InvalidParameterValueException",
         "Message": "Queue visibility timeout: 30 seconds is less than Function timeout: 60 seconds"}
+
+
+def test_a_throttled_function_leaves_the_batch_on_the_queue(lab):
+    """aws-semantics.md 1.3 [L12][L19]: when the function is throttled the poller's batch fails:
+    the messages become visible again after the visibility timeout and are retried later."""
+    sqs, client = boto3.client("sqs"), boto3.client("lambda")
+    url = sqs.create_queue(QueueName="throttled", Attributes={"VisibilityTimeout": "30"})["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    client.create_function(FunctionName="worker", Runtime="python3.12", Role=lab.role_arn,
+                           Handler="lambda_function.handler",
+                           Code={"ZipFile": helpers.zip_code("def handler(event, context):\n    return None\n")})
+    client.put_function_concurrency(FunctionName="worker", ReservedConcurrentExecutions=0)
+    client.create_event_source_mapping(EventSourceArn=arn, FunctionName="worker", BatchSize=10)
+    sqs.send_message(QueueUrl=url, MessageBody="order")
+    trace = lab.trace()
+    assert trace.query("action == 'throttle'").shape[0] == 1
+    assert trace.query("service == 'lambda' and action == 'invoke'").empty
+    client.delete_function_concurrency(FunctionName="worker")
+    lab.advance(seconds=30)
+    invokes = lab.trace().query("service == 'lambda' and action == 'invoke'")
+    assert len(invokes) == 1 and invokes.iloc[0]["t"] == 30
+    assert sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages"])[
+        "Attributes"]["ApproximateNumberOfMessages"] == "0"

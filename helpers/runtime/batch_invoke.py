@@ -5,8 +5,8 @@ import json
 import re
 from typing import Any
 
-from ..motoext.awslambda import Invocation
-from ..motoext.core import bound_trace, current_trace
+from ..motoext.awslambda import Invocation, is_throttled
+from ..motoext.core import bound_trace, current_trace, notify
 
 _REQUEST_ID = re.compile(r"START RequestId: (\S+)")
 
@@ -38,8 +38,15 @@ def invoke_batch(runtime: Any, esm: Any, records: list[dict[str, Any]], trace: s
     """Invoke the mapping's function synchronously with `{"Records": records}` as part of flow `trace`
     (None: the flow that woke the poller)."""
     payload = json.dumps({"Records": records}).encode()
+    fn = function_of(esm)
     with bound_trace(trace or current_trace()):
-        return runtime.invoke(function_of(esm), payload, source=esm.event_source_arn,
+        if is_throttled(fn) or runtime.injected_throttle(fn):
+            # A throttled poll is a failed batch: its records return to the source and are retried
+            # (for SQS they count towards maxReceiveCount) [L12][L19].
+            notify("lambda", "throttle", fn.function_name, source=esm.event_source_arn, batch_size=len(records))
+            error = {"errorType": "TooManyRequestsException", "errorMessage": "Rate Exceeded."}
+            return Invocation(json.dumps(error).encode(), "Throttled", "", str(fn.version))
+        return runtime.invoke(fn, payload, source=esm.event_source_arn,
                               invocation_type="poll", batch_size=len(records))
 
 
