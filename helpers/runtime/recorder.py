@@ -6,8 +6,10 @@ Hop vocabulary (service, action, resource, detail) that every part of the lab re
 - every boto3 API call: (endpoint prefix, operation name, the resource it names, params=...)
   e.g. ("lambda", "Invoke", "hello"), ("sqs", "SendMessage", queue URL), ("events", "PutEvents", bus)
 - a Lambda attempt: ("lambda", "invoke", function name, report=InvocationReport, attempt=n,
-  invocation_type="RequestResponse"|"Event", source=<ARN of the trigger, if any>)
-- async invocation: ("lambda", "queue" | "retry" | "expire" | "drop", function name, ...),
+  invocation_type="RequestResponse"|"Event"|"poll", source=<ARN of the trigger, if any>,
+  batch_size=n for polls); a throttled poll: ("lambda", "throttle", function name, source=...)
+- async invocation: ("lambda", "queue" | "retry" | "expire" | "drop", function name, request_id=...,
+  delay_s=..., reason=..., age_s=...),
   ("lambda", "destination", function name, condition=..., destination=ARN),
   ("lambda", "dead-letter", function name, target=ARN)
 - SQS: ("sqs", "send" | "receive" | "delete" | "visible-again" | "redrive", queue name, message_id=...)
@@ -15,8 +17,8 @@ Hop vocabulary (service, action, resource, detail) that every part of the lab re
 - EventBridge: ("events", "match", rule name, bus=...), ("events", "deliver" | "retry" | "dead-letter" |
   "drop", target ARN, rule=..., attempt=n)
 - Step Functions: ("states", "transition", execution ARN, state=..., state_type=..., phase="entered" |
-  "exited" | "failed" | "caught" | "retry", error=...), ("states", "execution", execution ARN,
-  status=...)
+  "exited" | "failed" | "caught" | "retry", error=..., attempt=n (retry), next=... (caught),
+  iteration=n (Map)), ("states", "execution", execution ARN, status=..., error=..., cause=...)
 """
 from __future__ import annotations
 
