@@ -11,9 +11,7 @@ Reads `lab.recorder.hops` (the vocabulary is in `helpers.runtime.recorder`); rec
 """
 from __future__ import annotations
 
-import json
 import re
-from urllib.parse import unquote
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -44,8 +42,6 @@ _SETUP_CALL = re.compile(
 #: Hops that report a failure.
 _FAILURE_ACTIONS = {"dead-letter", "drop", "expire"}
 _FAILED_STATUSES = {"FAILED", "TIMED_OUT", "ABORTED"}
-_RESOURCE_PARAMS = ("FunctionName", "QueueUrl", "QueueName", "TopicArn", "TargetArn", "stateMachineArn", "executionArn",
-                    "EventBusName", "Name", "TableName", "StreamName", "LogGroupName")
 
 
 def is_api_call(hop: Hop) -> bool:
@@ -138,9 +134,6 @@ def _row(hop: Hop, origin: Any, caller: str | None) -> dict[str, Any]:
         detail["request_id"] = report.request_id
     elif hop.service == "lambda" and not is_api_call(hop):
         row["function"] = hop.resource
-    params = detail.get("params")
-    if is_api_call(hop) and not hop.resource and isinstance(params, dict):
-        row["resource"] = _resource_from_request(params)
     row["error"] = (row.get("outcome") in ("error", "timeout") or hop.action in _FAILURE_ACTIONS
                     or row.get("phase") == "failed" or row.get("status") in _FAILED_STATUSES)
     row["detail"] = detail
@@ -155,34 +148,9 @@ def _kind(hop: Hop) -> str:
     return "state" if hop.service == "states" else "delivery"
 
 
-def _resource_from_request(request: dict[str, Any]) -> str:
-    """The resource an API call names, read from botocore's serialized request.
-
-    A fallback for API-call hops recorded without a resource (their `params` are the request dict).
-    """
-    match = re.search(r"/functions/([^/?]+)", str(request.get("url_path", "")))
-    if match:
-        return unquote(match.group(1))
-    body = request.get("body")
-    if isinstance(body, (bytes, str)) and body[:1] in (b"{", "{"):
-        body = json.loads(body)
-    if not isinstance(body, dict):
-        return ""
-    for name in _RESOURCE_PARAMS:
-        if isinstance(body.get(name), str):
-            return body[name]
-    entries = body.get("Entries")
-    if isinstance(entries, list) and entries and isinstance(entries[0], dict):
-        return str(entries[0].get("EventBusName", "default"))
-    return ""
-
-
 def invocation_type(params: Any) -> str:
-    """The InvocationType of a recorded Invoke call (its params or its serialized request)."""
-    if not isinstance(params, dict):
-        return "RequestResponse"
-    headers = params.get("headers") or {}
-    return str(params.get("InvocationType") or headers.get("X-Amz-Invocation-Type") or "RequestResponse")
+    """The InvocationType of a recorded Invoke call, from its parameters."""
+    return str(params.get("InvocationType") or "RequestResponse") if isinstance(params, dict) else "RequestResponse"
 
 
 # -- who made each API call ------------------------------------------------------------------
@@ -244,7 +212,7 @@ def _close_invocation(stack: list[_Frame], hop: Hop, callers: dict[int, str]) ->
 
 def _function_name(opener: Hop) -> str:
     """The function an Invoke names, without ARN prefix or qualifier ("" if unknown)."""
-    name = opener.resource or _resource_from_request(opener.detail.get("params") or {})
+    name = opener.resource
     if name.startswith("arn:"):
         name = name.split(":")[6]
     return name.split(":")[0]

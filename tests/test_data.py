@@ -1,8 +1,6 @@
 """The shared data is deterministic and consistent with its documentation."""
 from __future__ import annotations
 
-import json
-
 import pytest
 
 from helpers import data

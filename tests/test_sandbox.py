@@ -9,7 +9,7 @@ from pathlib import Path
 
 CANARY_KEY = "AKIACANARYCANARY0000"
 
-SCRIPT = textwrap.dedent(f"""
+SCRIPT = textwrap.dedent("""
     import socket, boto3, json
 
     connections = []
@@ -31,15 +31,15 @@ SCRIPT = textwrap.dedent(f"""
     sqs.send_message(QueueUrl=url, MessageBody="hello")
     lam = boto3.client("lambda")
     lam.create_function(FunctionName="f", Runtime="python3.12", Role=lab.role_arn,
-        Handler="lambda_function.handler", Code={{"ZipFile": helpers.zip_code(
-        "import boto3\\ndef handler(e, c):\\n    return boto3.Session().get_credentials().access_key")}})
+        Handler="lambda_function.handler", Code={"ZipFile": helpers.zip_code(
+        "import boto3\\ndef handler(e, c):\\n    return boto3.Session().get_credentials().access_key")})
     seen.append(json.loads(lam.invoke(FunctionName="f")["Payload"].read()))
     try:
         boto3.client("sqs", endpoint_url="https://sqs.example.com").list_queues()
         escaped = "not blocked"
     except Exception as error:
         escaped = type(error).__name__ + ": " + str(error)
-    print(json.dumps({{"seen": seen, "connections": [str(c) for c in connections], "escaped": escaped}}))
+    print(json.dumps({"seen": seen, "connections": [str(c) for c in connections], "escaped": escaped}))
 """)
 
 
