@@ -11,6 +11,7 @@ from moto.core.exceptions import JsonRESTError
 from moto.sqs.models import SQSBackend
 
 import helpers
+from queues import bodies, drain, make_queue
 
 ACCOUNT = "123456789012"
 FORWARD_TO_QUEUE = """
@@ -28,31 +29,6 @@ def events():
 @pytest.fixture
 def sqs():
     return boto3.client("sqs")
-
-
-def make_queue(name: str, **attributes: str) -> tuple[str, str]:
-    sqs = boto3.client("sqs")
-    url = sqs.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]
-    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    return url, arn
-
-
-def drain(url: str) -> list[dict]:
-    """Every message waiting in the queue (received, then deleted)."""
-    sqs = boto3.client("sqs")
-    found = []
-    while True:
-        batch = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, MessageAttributeNames=["All"],
-                                    AttributeNames=["All"]).get("Messages", [])
-        if not batch:
-            return found
-        for message in batch:
-            sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
-        found.extend(batch)
-
-
-def bodies(url: str) -> list:
-    return [json.loads(message["Body"]) for message in drain(url)]
 
 
 def rule_to(events, target: dict, pattern: dict | None = None, name: str = "orders", **rule) -> str:

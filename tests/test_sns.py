@@ -10,6 +10,7 @@ from moto.core.exceptions import JsonRESTError
 from moto.sqs.models import SQSBackend
 
 import helpers
+from queues import drain, make_queue
 
 FORWARD_TO_QUEUE = """
 import json, os, boto3
@@ -21,26 +22,6 @@ def handler(event, context):
 @pytest.fixture
 def sns():
     return boto3.client("sns")
-
-
-def make_queue(name: str, **attributes: str) -> tuple[str, str]:
-    sqs = boto3.client("sqs")
-    url = sqs.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]
-    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    return url, arn
-
-
-def drain(url: str) -> list[dict]:
-    sqs = boto3.client("sqs")
-    found = []
-    while True:
-        batch = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, MessageAttributeNames=["All"],
-                                    AttributeNames=["All"]).get("Messages", [])
-        if not batch:
-            return found
-        for message in batch:
-            sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
-        found.extend(batch)
 
 
 def hops(lab, action: str) -> list:
