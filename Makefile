@@ -77,7 +77,10 @@ $(SITE_ASSETS): book/package.json book/package-lock.json book/site_assets.py
 	@$(call apt,npm,npm,the site's scripts come from the npm registry,node)
 	$(BIN)/python book/site_assets.py
 
+# The pages are written afresh (no page left behind by a renamed notebook); executions stay cached
+# in book/_build/.jupyter_cache, so an unchanged notebook is not run again.
 docs: env $(DOCS_STAMP) $(SITE_ASSETS)
+	rm -rf book/_build/html
 	$(BIN)/jupyter-book build book --warningiserror --keep-going
 	@echo "Site built: open book/_build/html/index.html, or serve it: $(BIN)/python -m http.server -d book/_build/html"
 
