@@ -5,41 +5,20 @@ Run: .venv/bin/python benchmarks/invoke_vs_plain.py
 """
 from __future__ import annotations
 
-import statistics
-import time
-
 import boto3
+from timing import median_ms, trivial_function
 
 import helpers
-
-ROUNDS, WARMUP = 400, 20
-
-
-def median_ms(call) -> float:
-    for _ in range(WARMUP):
-        call()
-    samples = []
-    for _ in range(ROUNDS):
-        started = time.perf_counter()
-        call()
-        samples.append(time.perf_counter() - started)
-    return statistics.median(samples) * 1000
 
 
 def main() -> None:
     lab = helpers.start()
+    invoke = trivial_function(lab, "bench")
     client = boto3.client("lambda")
-    client.create_function(FunctionName="bench", Runtime="python3.12", Role=lab.role_arn,
-                           Handler="lambda_function.handler",
-                           Code={"ZipFile": helpers.zip_code("def handler(event, context):\n    return 1\n")})
     plain = lambda: client.get_function(FunctionName="bench")  # noqa: E731
-    invoke = lambda: client.invoke(FunctionName="bench", Payload=b"{}")  # noqa: E731
-    # Interleave the two measurements so machine noise hits both alike.
-    results = {"get_function": [], "invoke": []}
-    for _ in range(3):
-        results["get_function"].append(median_ms(plain))
-        results["invoke"].append(median_ms(invoke))
-    plain_ms, invoke_ms = min(results["get_function"]), min(results["invoke"])
+    # Interleave the two measurements so machine noise hits both alike; keep each one's best median.
+    runs = [(median_ms(plain), median_ms(invoke)) for _ in range(3)]
+    plain_ms, invoke_ms = min(r[0] for r in runs), min(r[1] for r in runs)
     print(f"plain moto call (get_function): {plain_ms:.3f} ms median")
     print(f"synchronous invoke, trivial handler: {invoke_ms:.3f} ms median")
     print(f"ratio invoke / plain: {invoke_ms / plain_ms:.2f} (target < 2)")

@@ -5,48 +5,30 @@ Run: .venv/bin/python benchmarks/trace_overhead.py
 """
 from __future__ import annotations
 
-import statistics
 import time
 
-import boto3
+from timing import median_ms, trivial_function
 
 import helpers
 from helpers.motoext import core
 
-ROUNDS, WARMUP = 400, 20
-
-
-def median_ms(call) -> float:
-    for _ in range(WARMUP):
-        call()
-    samples = []
-    for _ in range(ROUNDS):
-        started = time.perf_counter()
-        call()
-        samples.append(time.perf_counter() - started)
-    return statistics.median(samples) * 1000
-
 
 def main() -> None:
     lab = helpers.start(reset=True)
-    lambda_ = boto3.client("lambda")
-    lambda_.create_function(FunctionName="noop", Runtime="python3.12", Role=lab.role_arn,
-                            Handler="lambda_function.handler",
-                            Code={"ZipFile": helpers.zip_code("def handler(event, context):\n    return event\n")})
-
-    def invoke() -> None:
-        lambda_.invoke(FunctionName="noop", Payload=b"{}")
-
-    on = median_ms(invoke)
+    invoke = trivial_function(lab, "noop")
     hops = len(lab.recorder.hops)
     started = time.perf_counter()
     frame = lab.trace()
     build_ms = (time.perf_counter() - started) * 1000
-    core.set_observer(None)
-    try:
-        off = median_ms(invoke)
-    finally:
-        core.set_observer(lab.recorder)
+    on_runs, off_runs = [], []
+    for _ in range(3):  # interleaved, so machine noise hits both alike; keep each one's best median
+        on_runs.append(median_ms(invoke))
+        core.set_observer(None)
+        try:
+            off_runs.append(median_ms(invoke))
+        finally:
+            core.set_observer(lab.recorder)
+    on, off = min(on_runs), min(off_runs)
     print(f"median sync invoke, recorder on : {on:.3f} ms")
     print(f"median sync invoke, recorder off: {off:.3f} ms")
     print(f"ratio on/off                    : {on / off:.3f}")
