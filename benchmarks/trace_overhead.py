@@ -16,10 +16,6 @@ from helpers.motoext import core
 def main() -> None:
     lab = helpers.start(reset=True)
     invoke = trivial_function(lab, "noop")
-    hops = len(lab.recorder.hops)
-    started = time.perf_counter()
-    frame = lab.trace()
-    build_ms = (time.perf_counter() - started) * 1000
     on_runs, off_runs = [], []
     for _ in range(3):  # interleaved, so machine noise hits both alike; keep each one's best median
         on_runs.append(median_ms(invoke))
@@ -29,6 +25,10 @@ def main() -> None:
         finally:
             core.set_observer(lab.recorder)
     on, off = min(on_runs), min(off_runs)
+    hops = len(lab.recorder.hops)
+    started = time.perf_counter()
+    frame = lab.trace()
+    build_ms = (time.perf_counter() - started) * 1000
     print(f"median sync invoke, recorder on : {on:.3f} ms")
     print(f"median sync invoke, recorder off: {off:.3f} ms")
     print(f"ratio on/off                    : {on / off:.3f}")
