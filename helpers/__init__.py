@@ -8,12 +8,13 @@
 """
 from __future__ import annotations
 
+from .cleanup import delete_if_exists
 from .diagrams import draw_architecture, draw_sequence, draw_service_map, draw_state_machine
 from .envcheck import check_environment
 from .lab import Lab, current, start
 from .packaging import zip_code
 from .trace import by_service, clear_trace, flows, for_trace, trace
 
-__all__ = ["Lab", "by_service", "check_environment", "clear_trace", "current", "draw_architecture", "draw_sequence",
-           "draw_service_map", "draw_state_machine", "flows", "for_trace", "start", "trace",
-           "zip_code"]
+__all__ = ["Lab", "by_service", "check_environment", "clear_trace", "current", "delete_if_exists",
+           "draw_architecture", "draw_sequence", "draw_service_map", "draw_state_machine", "flows",
+           "for_trace", "start", "trace", "zip_code"]
