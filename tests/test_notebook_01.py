@@ -1,0 +1,198 @@
+"""Notebook 01 (three ways to invoke a Lambda function) shows what its prose says it shows.
+
+The notebook is executed once (notebook_runner.executed); each test reads the outputs of the cells
+tagged for it. The notebook resets the lab first, so its virtual timeline is the same on every run.
+"""
+from __future__ import annotations
+
+import html
+import re
+
+import pytest
+
+from notebook_runner import executed, notebook, outputs_of
+
+pytestmark = pytest.mark.notebooks
+
+
+@pytest.fixture(scope="module")
+def nb():
+    return executed(notebook("01"))
+
+
+def html_tables(output: str) -> list[list[list[str]]]:
+    """Every HTML table in `output`: its body rows as lists of cell texts (index cell first)."""
+    tables = []
+    for table in re.findall(r"<table.*?</table>", output, re.S):
+        body = re.search(r"<tbody>(.*)</tbody>", table, re.S).group(1)
+        tables.append([[html.unescape(re.sub(r"<[^>]+>", "", cell)).strip()
+                        for cell in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, re.S)]
+                       for row in re.findall(r"<tr.*?</tr>", body, re.S)])
+    return tables
+
+
+def html_header(output: str) -> list[str]:
+    """The column names of the first HTML table in `output`."""
+    head = re.search(r"<thead>(.*?)</thead>", output, re.S).group(1)
+    first_row = re.search(r"<tr.*?</tr>", head, re.S).group(0)
+    return [html.unescape(re.sub(r"<[^>]+>", "", c)).strip() for c in re.findall(r"<th[^>]*>(.*?)</th>", first_row, re.S)]
+
+
+def test_a_synchronous_call_returns_the_payload(nb):
+    """aws-semantics.md 1.1 [L4][L5]: 200 and the handler's return value."""
+    text = outputs_of(nb, "sync-ok")
+    assert "StatusCode: 200" in text and "{'order_id': 'ord-0001', 'total': 25.0}" in text
+
+
+def test_a_synchronous_error_is_200_with_function_error_and_a_log_tail(nb):
+    """aws-semantics.md 1.1 [L4][L6][L8]: still 200, FunctionError Unhandled, the error payload, the log tail."""
+    text = outputs_of(nb, "sync-error")
+    assert "StatusCode: 200   FunctionError: Unhandled" in text
+    assert "'errorType': 'ValueError'" in text and "'errorMessage': 'order ord-0002 has no items'" in text
+    tail = outputs_of(nb, "log-tail")
+    assert tail.index("START RequestId") < tail.index("[ERROR] ValueError: order ord-0002 has no items") \
+        < tail.index("END RequestId") < tail.index("REPORT RequestId")
+
+
+def test_throttling_is_a_429_with_its_reason(nb):
+    """aws-semantics.md 1.1 [L4][L7]: TooManyRequestsException, HTTP 429, the reserved-concurrency Reason."""
+    assert "TooManyRequestsException 429 ReservedFunctionConcurrentInvocationLimitExceeded" in \
+        outputs_of(nb, "throttle")
+
+
+def test_the_sync_trace_shows_the_calls_and_attempts(nb):
+    """aws-semantics.md 1.1 [L19]: one attempt per call (no Lambda retries); the throttled call never ran."""
+    rows = html_tables(outputs_of(nb, "sync-trace"))[0]
+    # columns: index, t, action, resource, caller, invocation_type, outcome, error_type
+    assert [(r[2], r[6]) for r in rows] == [("Invoke", "NaN"), ("invoke", "success"), ("Invoke", "NaN"),
+                                            ("invoke", "error"), ("Invoke", "NaN")]
+
+
+def test_an_asynchronous_call_is_accepted_with_202_and_an_empty_body(nb):
+    """aws-semantics.md 1.2 [L2]."""
+    assert "StatusCode: 202   body: b''" in outputs_of(nb, "async-accepted")
+
+
+def test_async_attempts_at_0_60_180_seconds_then_dropped(nb):
+    """aws-semantics.md 1.2 [L1][L2]: two retries, 1 then 2 minutes apart; no destination: dropped."""
+    rows = html_tables(outputs_of(nb, "async-attempts"))[0]
+    # columns: index, after_s, action, resource, attempt, outcome, error_type, condition
+    attempts = [(r[1], r[4], r[5], r[6]) for r in rows if r[2] == "invoke"]
+    assert attempts == [("0.0", "1", "error", "ConnectionError"), ("60.0", "2", "error", "ConnectionError"),
+                        ("180.0", "3", "error", "ConnectionError")]
+    assert (rows[-1][1], rows[-1][2], rows[-1][7]) == ("180.0", "drop", "RetriesExhausted")
+
+
+def test_the_async_flow_is_drawn_as_a_sequence(nb):
+    """design.md (diagrams): the failing event's flow as an SVG sequence diagram."""
+    text = outputs_of(nb, "async-sequence")
+    assert "<svg" in text and "+180.000 s" in text and "attempt 3" in text and "drop" in text
+
+
+def test_the_on_failure_record(nb):
+    """aws-semantics.md 1.2 [L2]: the invocation record, its condition, count, response and virtual timestamp."""
+    text = outputs_of(nb, "destination-record")
+    for fragment in ('"version": "1.0"', '"timestamp": "2026-01-05T09:06:00.000Z"',
+                     '"condition": "RetriesExhausted"', '"approximateInvokeCount": 3',
+                     '"functionError": "Unhandled"', '"errorType": "ConnectionError"',
+                     '"functionArn": "arn:aws:lambda:us-east-1:123456789012:function:notify-kitchen:$LATEST"'):
+        assert fragment in text, fragment
+    assert "('Success', {'order_id': 'ord-0006', 'printed': True})" in outputs_of(nb, "success-record")
+
+
+def test_an_event_past_its_maximum_age_is_not_tried_again(nb):
+    """aws-semantics.md 1.2 [L2][L3]: MaximumEventAgeInSeconds 60 stops before the third attempt."""
+    text = outputs_of(nb, "max-age")
+    assert "'condition': 'EventAgeExceeded'" in text and "'approximateInvokeCount': 2" in text
+
+
+def test_the_dead_letter_queue_gets_the_event_and_the_error_attributes(nb):
+    """aws-semantics.md 1.2 [L2]: the event as-is; RequestID, ErrorCode, ErrorMessage attributes."""
+    text = outputs_of(nb, "dlq-message")
+    assert 'Body: {"order_id": "ord-0002"' in text
+    assert "'ErrorCode': '200'" in text and "'ErrorMessage': 'the kitchen printer in the north is offline'" in text
+    assert "'RequestID': '" in text
+
+
+def test_retries_duplicate_side_effects_unless_the_handler_is_idempotent(nb):
+    """aws-semantics.md 1.2 [L1]: each retry re-runs the handler (timeouts included)."""
+    assert "ord-0001 was charged 3 times" in outputs_of(nb, "duplicates")
+    assert "ord-0003 was charged 1 time(s)" in outputs_of(nb, "idempotent")
+
+
+def test_sqs_batches_and_the_batching_window(nb):
+    """aws-semantics.md 1.3 [L9]: full batches of 10 at once, the remaining 5 after the 5 s window."""
+    rows = html_tables(outputs_of(nb, "sqs-batches"))[0]
+    # columns: index, at_s, batch_size, first_line, outcome
+    assert [(r[1], r[2], r[4]) for r in rows] == [("0.0", "10", "ok"), ("0.0", "10", "ok"), ("5.0", "5", "ok")]
+
+
+def test_one_bad_message_fails_the_whole_batch(nb):
+    """aws-semantics.md 1.3 [L12][L13]: a raised exception returns the whole batch after the visibility timeout."""
+    rows = html_tables(outputs_of(nb, "whole-batch"))[0]
+    assert [r[1] for r in rows] == ["0.0", "30.0"]
+    assert all(r[3].startswith("TypeError") and "ord-0026 ord-0027 ord-9999 ord-0028" in r[2] for r in rows)
+
+
+def test_a_partial_batch_response_retries_only_the_failed_message(nb):
+    """aws-semantics.md 1.3 [L12][L16]: with ReportBatchItemFailures, only the reported message comes back."""
+    text = outputs_of(nb, "partial-batch")
+    assert "at +60 s:" in text and "cannot prepare message" in text
+    assert all(f"prepared {order}" in text for order in ("ord-0026", "ord-0027", "ord-0028"))
+
+
+def test_the_poison_message_goes_to_the_dlq_after_max_receive_count(nb):
+    """aws-semantics.md 1.3 [L14], 5 [L14]: 5 receives 30 s apart, then the redrive policy moves it."""
+    text = outputs_of(nb, "poison-dlq")
+    assert "moved to kitchen-orders-dlq 150 s after it was sent" in text
+    assert 'DLQ message: {"order_id": "ord-9999"' in text
+
+
+def test_a_failing_stream_batch_blocks_only_its_shard(nb):
+    """aws-semantics.md 1.3 [L15][L19]: the failing batch is retried whole; the other shard moves on."""
+    rows = html_tables(outputs_of(nb, "stream-blocked"))[0]
+    # columns: index, at_s, shard, batch, outcome
+    shard0 = [(r[1], r[3], r[4].split(":")[0]) for r in rows if r[2] == "0"]
+    assert shard0 == [(at, "ord-0004 ord-0006 ord-0008", "NotImplementedError")
+                      for at in ("0.0", "1.0", "3.0", "7.0", "15.0")]
+    assert [(r[1], r[3], r[4]) for r in rows if r[2] == "1"] == [
+        ("0.0", "ord-0001 ord-0002 ord-0003", "ok"), ("0.0", "ord-0005 ord-0007 ord-0010", "ok"),
+        ("0.0", "ord-0011 ord-0012", "ok")]
+
+
+def test_after_the_fix_the_shard_resumes_in_order(nb):
+    """aws-semantics.md 1.3 [L19]: order per shard is kept across the failure."""
+    rows = html_tables(outputs_of(nb, "stream-order"))[0]
+    assert [(r[1], r[3]) for r in rows if r[4] == "ok"] == [("31.0", "ord-0004 ord-0006 ord-0008"),
+                                                            ("31.0", "ord-0009")]
+
+
+def test_the_comparison_table(nb):
+    """aws-semantics.md 1.1-1.3: the three models (poll-based split into SQS and streams), row by row."""
+    text = outputs_of(nb, "comparison")
+    assert html_header(text) == ["", "Synchronous", "Asynchronous", "Poll-based: SQS", "Poll-based: streams"]
+    rows = {row[0]: row[1:] for row in html_tables(text)[0]}
+    assert list(rows) == ["Invoked by", "The caller gets", "Who retries", "Retries on a function error",
+                          "Where errors go", "Ordering", "Scaling", "Be aware of"]
+    assert rows["The caller gets"][1] == "202 and an empty body"
+    assert "+1 min and +3 min" in rows["Retries on a function error"][1]
+    assert "Lambda never retries" in rows["Who retries"][0]
+    assert "visibility timeout" in rows["Who retries"][2]
+    assert "kept per shard" in rows["Ordering"][3]
+    assert "5 concurrent batches" in rows["Scaling"][2] and "+1,000 per 10 s" in rows["Scaling"][0]
+
+
+def test_the_static_timelines_tell_the_widgets_story(nb):
+    """aws-semantics.md 1.1-1.3 and design.md (widgets degrade gracefully): the same seeded failures in
+    each model: the caller's quick retries, async at +60/+180 s, SQS every 30 s, and where each order ends."""
+    text = outputs_of(nb, "widget-static")
+    sync, asynchronous, sqs = html_tables(text)
+    heads = [html_header(t) for t in re.findall(r"<table.*?</table>", text, re.S)]
+    assert heads == [["", "0 s", "1 s", "3 s", "fate"], ["", "0 s", "60 s", "180 s", "fate"],
+                     ["", "0 s", "30 s", "60 s", "fate"]]
+    marks = [["✗", "✓", ""], ["✗", "✗", "✗"], ["✗", "✓", ""], ["✗", "✗", "✓"], ["✓", "", ""]]
+    for table, sink in ((sync, "error returned to the caller"), (asynchronous, "OnFailure destination"),
+                        (sqs, "dead-letter queue")):
+        assert [r[0] for r in table] == ["ord-0001", "ord-0002", "ord-0003", "ord-0004", "ord-0005"]
+        assert [r[1:4] for r in table] == marks
+        assert [r[4] for r in table] == ["succeeded", sink, "succeeded", "succeeded", "succeeded"]
