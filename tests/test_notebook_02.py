@@ -1,0 +1,105 @@
+"""Notebook 02 (event-driven architecture with EventBridge) shows what its prose says it shows.
+
+The notebook is executed once (notebook_runner.executed); each test reads the outputs of the cells
+tagged for it.
+"""
+from __future__ import annotations
+
+import html
+import re
+
+import pytest
+
+from notebook_runner import executed, notebook, outputs_of
+
+pytestmark = pytest.mark.notebooks
+
+OPERATORS = ["exact value", "several values = OR", "several fields = AND", "prefix", "prefix + equals-ignore-case",
+             "suffix", "suffix + equals-ignore-case", "anything-but value", "anything-but list",
+             "anything-but prefix", "anything-but suffix", "anything-but equals-ignore-case",
+             "anything-but wildcard", "equals-ignore-case", "wildcard", "numeric range", "exists: true",
+             "exists: false", "cidr", "empty string", "null", "$or"]
+
+
+@pytest.fixture(scope="module")
+def nb():
+    return executed(notebook("02"))
+
+
+def html_rows(output: str) -> list[list[str]]:
+    """The body rows of the first HTML table in `output`, as lists of cell texts (index cell first)."""
+    table = re.search(r"<table.*?</table>", output, re.S).group(0)
+    body = re.search(r"<tbody>(.*)</tbody>", table, re.S).group(1)
+    return [[html.unescape(re.sub(r"<[^>]+>", "", cell)).strip()
+             for cell in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, re.S)]
+            for row in re.findall(r"<tr.*?</tr>", body, re.S)]
+
+
+def test_the_prototype_fails_as_a_whole_when_notification_fails(nb):
+    """aws-semantics.md 1.1: the synchronous chain returns the downstream error to the caller."""
+    text = outputs_of(nb, "prototype-failure")
+    assert "'FunctionError': 'Unhandled'" in text and "notification failed" in text
+
+
+def test_every_operator_matches_event_a_and_not_event_b(nb):
+    """aws-semantics.md 4 [E4][E5]: each operator is shown matching (A) and not matching (B)."""
+    rows = html_rows(outputs_of(nb, "operator-table"))
+    # columns: index, operator, pattern, event A, A matches, event B, B matches
+    assert [row[1] for row in rows] == OPERATORS
+    assert [(row[4], row[6]) for row in rows] == [("True", "False")] * len(OPERATORS)
+
+
+def test_explain_names_the_field_that_refuses(nb):
+    rows = html_rows(outputs_of(nb, "explain"))
+    assert [(row[1], row[3]) for row in rows] == [("source", "True"), ("detail.restaurant_region", "True"),
+                                                  ("detail.payment_method", "False"), ("detail.total", "True")]
+
+
+def test_the_replay_processes_the_events_the_bug_lost(nb):
+    """aws-semantics.md 4 [E9][E9c]: after the fix, the replayed window's four orders are processed."""
+    text = outputs_of(nb, "replay")
+    assert "4 replayed event(s) processed" in text and "replay: loyalty-fix-1" in text
+    rows = html_rows(text)
+    assert [row[1] for row in rows] == ["cust-064", "cust-074", "cust-092", "cust-113"]
+    assert all(int(row[2]) > 0 for row in rows)
+
+
+def test_one_order_s_trace_has_the_expected_hops_in_order(nb):
+    """design.md, Curriculum 02: what happens in the exchange of events, hop by hop."""
+    hops = [(row[2], row[3], row[4]) for row in html_rows(outputs_of(nb, "order-trace"))]
+    expected = [
+        ("lambda", "Invoke", "order-api"), ("events", "PutEvents", "bistro"),
+        ("events", "match", "order-placed"), ("events", "match", "audit"),
+        ("lambda", "invoke", "order-api"),
+        ("events", "deliver", "inventory"), ("events", "deliver", "payment"), ("events", "deliver", "notification"),
+        ("events", "deliver", "kitchen-display"), ("events", "deliver", "kitchen"),
+        ("events", "deliver", "order-audit"),
+        ("lambda", "invoke", "inventory"), ("lambda", "invoke", "payment"), ("lambda", "invoke", "notification"),
+        ("sns", "deliver", "kitchen-display"),
+        ("states", "transition", "kitchen"), ("lambda", "Invoke", "notification"),
+        ("lambda", "invoke", "notification"), ("states", "execution", "kitchen"),
+    ]
+    position = 0
+    for hop in hops:
+        if position < len(expected) and hop == expected[position]:
+            position += 1
+    assert position == len(expected), f"missing {expected[position]} in order; trace: {hops}"
+    times = [float(row[1]) for row in html_rows(outputs_of(nb, "order-trace"))]
+    assert times[0] == 0.0 and times[-1] == 900.0  # the kitchen's 15-minute Wait, on the virtual clock
+
+
+def test_the_architecture_shows_the_bus_its_rules_and_their_targets(nb):
+    """The diagram is drawn from the lab: the bus contains the rules, each rule links to its targets.
+
+    Edges are read from the SVG's edge titles (`tail->head`), or from the DOT text without Graphviz."""
+    text = html.unescape(outputs_of(nb, "architecture")).replace('"', "").replace(" -> ", "->")
+    edges = [("events-bus__bistro", f"events-rule__{rule}")
+             for rule in ("order-placed", "audit", "loyalty", "kitchen-printer")]
+    edges += [("events-rule__order-placed", target) for target in (
+        "lambda__inventory", "lambda__payment", "lambda__notification", "sns__kitchen-display", "states__kitchen")]
+    edges += [("events-rule__audit", "sqs__order-audit"), ("events-rule__loyalty", "lambda__loyalty"),
+              ("events-rule__kitchen-printer", "sqs__printer-west"), ("sns__kitchen-display", "sqs__kitchen-screen"),
+              ("states__kitchen", "lambda__notification")]
+    missing = [f"{tail}->{head}" for tail, head in edges if f"{tail}->{head}" not in text]
+    assert missing == []
+    assert "transformed input" in text and "event bus bistro" in text
