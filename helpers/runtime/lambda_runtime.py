@@ -27,7 +27,7 @@ from typing import Any, Callable, Iterator
 from moto.moto_api._internal import mock_random
 
 from ..motoext.awslambda import Invocation
-from ..motoext.core import current_trace, notify
+from ..motoext.core import current_trace, notify, set_service_time_listener
 from .async_invoker import AsyncInvoker
 from .clock import VirtualClock
 from .context import LambdaContext
@@ -47,6 +47,13 @@ _current = threading.local()
 def cpu_factor(memory_mb: int) -> float:
     """How much slower single-threaded code runs than on one full vCPU at this memory size."""
     return max(1.0, ONE_VCPU_MB / memory_mb)
+
+
+def _count_service_time(seconds: float) -> None:
+    """Time an AWS service (moto) spent answering a handler's call is I/O, not the handler's CPU."""
+    running: _Running | None = getattr(_current, "invocation", None)
+    if running is not None:
+        running.service_s += seconds
 
 
 def in_invocation() -> bool:
@@ -98,13 +105,17 @@ class _Running:
         self.spec, self.request_id, self.start = spec, request_id, start
         self.factor = cpu_factor(spec.memory_mb)
         self.virtual_ms = 0.0
-        self.real_start = time.perf_counter()
-        self.real_stop: float | None = None
+        self.service_s = 0.0
+        self.cpu_start = time.thread_time()
+        self.cpu_stop: float | None = None
         self.lines: list[str] = []
 
     def elapsed_ms(self) -> float:
-        real = (self.real_stop or time.perf_counter()) - self.real_start
-        return real * 1000 * self.factor + self.virtual_ms
+        """Modeled time so far: the handler's own CPU time scaled to its memory's CPU share, plus
+        the time the AWS services it called took (unscaled), plus its virtual waits."""
+        cpu = (self.cpu_stop or time.thread_time()) - self.cpu_start
+        compute = max(0.0, cpu - self.service_s)
+        return (compute * self.factor + self.service_s) * 1000 + self.virtual_ms
 
     def remaining_ms(self) -> int:
         return max(0, int(self.spec.timeout_s * 1000 - self.elapsed_ms()))
@@ -220,6 +231,7 @@ class LambdaRuntime:
         self._watchdog = _Watchdog()
         self.faults = Faults()
         self._async = AsyncInvoker(self)
+        set_service_time_listener(_count_service_time)
 
     # -- LambdaExecutor ----------------------------------------------------------------------
     def invoke(self, fn: Any, payload: bytes, request_id: str | None = None, **hop: Any) -> Invocation:
@@ -300,6 +312,8 @@ class LambdaRuntime:
             root.removeHandler(self._log_handler)
             sys.stdout = saved_stdout
             _current.invocation = outer
+            if outer is not None:  # a synchronous caller waited through the callee's waits too
+                outer.virtual_ms += running.virtual_ms
             for name, value in saved_env.items():
                 if value is None:
                     os.environ.pop(name, None)
@@ -318,14 +332,23 @@ class LambdaRuntime:
                 "_X_AMZN_TRACE_ID": f"{current_trace() or ''};Sampled=1"}
 
     def _guarded(self, running: _Running, call: Callable[[], Any]) -> Any:
-        """Run `call` with the watchdog armed for what is left of the timeout."""
-        self._watchdog.arm(threading.get_ident(), running.remaining_ms() / 1000 / running.factor)
-        running.real_start = time.perf_counter()
+        """Run `call`; past its timeout (modeled time) it is a timeout.
+
+        A real-time watchdog stops runaway code; it allows for a busy machine (three times the
+        real time the modeled budget stands for, and at least a second), so the verdict comes from
+        the modeled time, not from the machine's load.
+        """
+        budget = max(1.0, 3 * running.remaining_ms() / 1000 / running.factor)
+        self._watchdog.arm(threading.get_ident(), budget)
+        running.cpu_start = time.thread_time()
         try:
-            return call()
+            result = call()
         finally:
-            running.real_stop = time.perf_counter()
+            running.cpu_stop = time.thread_time()
             self._watchdog.disarm()
+        if running.elapsed_ms() >= running.spec.timeout_s * 1000:
+            raise InvocationTimeout()
+        return result
 
     def _phase(self, running: _Running, env: ExecutionEnvironment,
                call: Callable[[], Any]) -> tuple[Any, dict | None, bool]:
