@@ -7,7 +7,6 @@ aborted and recorded, so a page that needs the internet fails its test.
 from __future__ import annotations
 
 import os
-import socket
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,13 +23,6 @@ CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
-
-
-def free_port() -> int:
-    """A TCP port nobody listens on right now."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @dataclass
@@ -57,8 +49,7 @@ def browser() -> Iterator[playwright_api.Browser]:
         chromium.close()
 
 
-@pytest.fixture
-def watched(browser: playwright_api.Browser) -> Iterator[tuple[playwright_api.Page, Watch]]:
+def open_watched_page(browser: playwright_api.Browser) -> Iterator[tuple[playwright_api.Page, Watch]]:
     """A fresh page whose requests may reach localhost only, with its problems recorded."""
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
@@ -79,6 +70,18 @@ def watched(browser: playwright_api.Browser) -> Iterator[tuple[playwright_api.Pa
         f"{response.status} {response.url}"))
     yield page, watch
     context.close()
+
+
+@pytest.fixture
+def watched(browser: playwright_api.Browser) -> Iterator[tuple[playwright_api.Page, Watch]]:
+    """A fresh watched page for one test."""
+    yield from open_watched_page(browser)
+
+
+@pytest.fixture(scope="module")
+def module_watched(browser: playwright_api.Browser) -> Iterator[tuple[playwright_api.Page, Watch]]:
+    """A watched page shared by a module's tests (a JupyterLab session, say)."""
+    yield from open_watched_page(browser)
 
 
 @pytest.fixture
