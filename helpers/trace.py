@@ -8,6 +8,8 @@
 Reads `lab.recorder.hops` (the vocabulary is in `helpers.runtime.recorder`); records nothing itself.
 `caller` (who made an API call: "client" or a function name) is inferred from the order of hops
 (see `infer_callers`): the runtime records each Lambda attempt when it ends, not who called what.
+An SQS batch's `lambda invoke` row belongs to its first message's flow; its `message_ids` column lists
+every message of the batch (`df.explode("message_ids")` gives one row per message, to follow an order).
 """
 from __future__ import annotations
 
@@ -28,12 +30,12 @@ CLIENT = "client"
 COLUMNS = [
     "seq", "time", "t", "trace", "service", "action", "resource", "caller", "kind", "error",
     "function", "attempt", "invocation_type", "source", "cold", "init_ms", "duration_ms", "billed_ms",
-    "outcome", "error_type", "message_id", "bus", "rule", "target", "endpoint", "protocol",
+    "outcome", "error_type", "message_id", "message_ids", "bus", "rule", "target", "endpoint", "protocol",
     "condition", "destination", "state", "state_type", "phase", "status", "detail",
 ]
 #: Detail keys copied to their own column as they are.
-_PLAIN_KEYS = ("attempt", "invocation_type", "source", "message_id", "bus", "rule", "target", "endpoint",
-               "protocol", "condition", "destination", "state", "state_type", "phase", "status")
+_PLAIN_KEYS = ("attempt", "invocation_type", "source", "message_id", "message_ids", "bus", "rule", "target",
+               "endpoint", "protocol", "condition", "destination", "state", "state_type", "phase", "status")
 #: Control-plane calls (setting things up), left out of `trace()` unless `setup=True`.
 _SETUP_CALL = re.compile(
     r"^(Create|Delete(?!Message|Item)|Update(?!Item)|List|Describe|Tag|Untag|AddPermission|RemovePermission"

@@ -246,3 +246,74 @@ def test_service_map_counts_calls_and_errors(lab, sender):
     found = edges(source)
     assert "×2" in found[("p_client__client", "p_lambda__sender")][0]
     assert "×2 (1 failed)" in found[("p_lambda__sender", "p_client__client")][0]
+
+
+def test_an_archive_is_drawn_on_its_bus_without_its_internal_rule(lab):
+    """CreateArchive makes a rule `Events-Archive-<name>` managed by EventBridge, whose target is no lab
+    resource: the diagram shows the archive (and its pattern) on its bus, not that rule or target."""
+    events = boto3.client("events")
+    bus = events.create_event_bus(Name="bistro")["EventBusArn"]
+    events.put_rule(Name="order-placed", EventBusName="bistro", EventPattern=json.dumps({"source": ["bistro"]}))
+    events.create_archive(ArchiveName="bistro-orders", EventSourceArn=bus,
+                          EventPattern=json.dumps({"source": ["bistro"], "detail-type": ["OrderPlaced"]}))
+    events.create_archive(ArchiveName="everything", EventSourceArn=bus)
+    assert any(r["Name"] == "Events-Archive-bistro-orders" for r in events.list_rules(EventBusName="bistro")["Rules"])
+    source = helpers.draw_architecture(lab).source
+    found = edges(source)
+    assert "Events-Archive" not in source and "(not in the lab)" not in source
+    assert "transformed input" not in source and "<B>:</B>" not in source
+    archive = node(source, "events-archive__bistro-orders")
+    assert "shape=folder" in archive and "{source:[bistro],detail-type:[OrderPlaced]}" in archive
+    assert "replay-name" not in archive  # the pattern as written, not the internal rule's
+    assert "<FONT" not in node(source, "events-archive__everything")  # no pattern, no note
+    cluster = re.search(r'subgraph "cluster_bus_events-bus__bistro" \{(.*?)\n\t\}', source, re.S).group(1)
+    assert "events-archive__bistro-orders" in cluster and "events-archive__everything" in cluster
+    for name in ("bistro-orders", "everything"):
+        assert "style=dotted" in found[("events-bus__bistro", f"events-archive__{name}")][0]
+    assert set(found) == {("events-bus__bistro", "events-rule__order-placed"),
+                          ("events-bus__bistro", "events-archive__bistro-orders"),
+                          ("events-bus__bistro", "events-archive__everything")}
+    assert "legend_events-archive" in source and "bus keeps matching events in archive" in source
+
+
+def test_an_archive_on_the_default_bus_shows_that_bus(lab):
+    events = boto3.client("events")
+    default = events.describe_event_bus()["Arn"]
+    events.create_archive(ArchiveName="all-default", EventSourceArn=default)
+    source = helpers.draw_architecture(lab).source
+    assert ("events-bus__default", "events-archive__all-default") in edges(source)
+    assert "Events-Archive" not in source
+
+
+def test_sequence_draws_one_participant_per_rule_on_a_custom_bus(lab, sender):
+    """A rule's match, its deliveries and the Lambda attempts it triggers share one participant:
+    `bistro/<rule>` on bus bistro, `<rule>` on the default bus."""
+    events, sqs = boto3.client("events"), boto3.client("sqs")
+    url = sqs.get_queue_url(QueueName="audit")["QueueUrl"]
+    audit = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    sender_arn = boto3.client("lambda").get_function(FunctionName="sender")["Configuration"]["FunctionArn"]
+    events.create_event_bus(Name="bistro")
+    pattern = json.dumps({"source": ["bistro"]})
+    for bus in ("bistro", "default"):
+        events.put_rule(Name="order-placed", EventBusName=bus, EventPattern=pattern)
+        events.put_targets(Rule="order-placed", EventBusName=bus, Targets=[{"Id": "sender", "Arn": sender_arn}])
+    events.put_rule(Name="audit", EventBusName="bistro", EventPattern=pattern)
+    events.put_targets(Rule="audit", EventBusName="bistro", Targets=[{"Id": "audit", "Arn": audit}])
+    for bus in ("bistro", "default"):
+        events.put_events(Entries=[{"Source": "bistro", "DetailType": "OrderPlaced", "Detail": "{}",
+                                    "EventBusName": bus}])
+    lab.run_until_idle()
+    source = helpers.draw_sequence(lab.trace(), lab).source
+    header = re.search(r"subgraph header \{(.*?)\}", source, re.S).group(1)
+    rules = re.findall(r'^\s*"?p_events-rule__(\S+?)"? \[label="?([^" ]+)"?', header, re.M)
+    assert sorted(rules) == [("bistro_audit", "bistro/audit"), ("bistro_order-placed", "bistro/order-placed"),
+                             ("order-placed", "order-placed")]
+    arrows = {(tail.rsplit("__", 1)[0], head.rsplit("__", 1)[0], re.search(r'label="?(\w+)', a).group(1))
+              for (tail, head), many in edges(source).items() for a in many if "label=" in a}
+    for rule in ("p_events-rule__bistro_order-placed", "p_events-rule__order-placed"):
+        bus = "p_events-bus__" + ("bistro" if "bistro" in rule else "default")
+        assert {(bus, rule, "match"), (rule, "p_lambda__sender", "deliver"),
+                (rule, "p_lambda__sender", "invoke")} <= arrows
+    assert {("p_events-bus__bistro", "p_events-rule__bistro_audit", "match"),
+            ("p_events-rule__bistro_audit", "p_sqs__audit", "deliver")} <= arrows
+    assert not {a for a in arrows if "audit" in a[0] and a[1] == "p_lambda__sender"}

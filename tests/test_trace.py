@@ -188,3 +188,24 @@ CHECKOUT = {"StartAt": "Charge", "States": {
     "Done": {"Type": "Succeed"},
     "Refund": {"Type": "Pass", "Next": "Failed"},
     "Failed": {"Type": "Fail", "Error": "PaymentFailed"}}}
+
+
+def test_an_sqs_batch_invocation_names_every_message_it_processed(lab, queue_url):
+    """The poll's `lambda invoke` hop sits in its first message's flow; `message_ids` lists the whole batch,
+    so each order can be followed through the batch that processed it."""
+    make_function(lab, "worker", code="def handler(event, context):\n    return {}\n")
+    sqs = boto3.client("sqs")
+    sent = [sqs.send_message(QueueUrl=queue_url, MessageBody=f"order {n}")["MessageId"] for n in range(3)]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    boto3.client("lambda").create_event_source_mapping(EventSourceArn=queue_arn, FunctionName="worker", BatchSize=10)
+    lab.run_until_idle()
+    frame = lab.trace()
+    polls = frame[frame["action"].eq("invoke") & frame["invocation_type"].eq("poll")]
+    assert len(polls) == 1
+    poll = polls.iloc[0]
+    assert poll["message_ids"] == sent and poll["detail"]["batch_size"] == 3
+    assert poll["trace"] == frame[frame["action"].eq("SendMessage")]["trace"].iloc[0]
+    per_message = frame.explode("message_ids")
+    for message_id in sent:
+        assert per_message[per_message["message_ids"].eq(message_id)]["function"].tolist() == ["worker"]
+    assert frame[frame["action"].ne("invoke")]["message_ids"].isna().all()

@@ -72,7 +72,7 @@ def _read(row: dict[str, Any], openers: dict[str, str]) -> Interaction | None:
             return Interaction(t, topic, _of_arn(row["target"]), "dead-letter queue", "failure", True)
         return Interaction(t, topic, None, _attempt_label(action, row), "async", error)
     if service == "events":
-        rule = ("events-rule", str(row.get("rule") or resource))
+        rule = ("events-rule", rule_name(str(row.get("rule") or resource), str(row.get("bus", "default"))))
         if action == "match":
             return Interaction(t, ("events-bus", short_name(str(row.get("bus", "default")))), rule, "match",
                                "contains")
@@ -130,6 +130,13 @@ def _api_target(service: str, resource: str) -> Participant:
     if resource.startswith("arn:") or "://" in resource:
         return (kind, short_name(resource))
     return (kind, resource)
+
+
+def rule_name(rule: str, bus: str = "default") -> str:
+    """How a rule is named as a participant, the same as `short_name` of its ARN (a Lambda attempt's
+    `source`): `order-placed` on the default bus, `bistro/order-placed` on bus `bistro`."""
+    bus = short_name(bus)
+    return rule if bus == "default" or "/" in rule else f"{bus}/{rule}"
 
 
 def _of_arn(arn: str) -> Participant:

@@ -5,6 +5,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..motoext.events import ARCHIVE_RULE_OWNER
 from . import asl
 from .style import kind_of_arn, short_name, shorten
 
@@ -17,7 +18,7 @@ class Resource:
     kind: str
     name: str
     notes: list[str] = field(default_factory=list)
-    group: str | None = None      # the bus a rule belongs to
+    group: str | None = None      # the bus a rule or an archive belongs to
     missing: bool = False         # referenced but not found in the lab
 
 
@@ -117,14 +118,25 @@ def _read_sns(inv: Inventory, account: str, region: str) -> None:
 def _read_events(inv: Inventory, account: str, region: str) -> None:
     from moto.events.models import events_backends
 
-    for bus in events_backends[account][region].event_buses.values():
-        if bus.name == "default" and not bus.rules:
+    backend = events_backends[account][region]
+    for bus in backend.event_buses.values():
+        rules = [rule for rule in bus.rules.values() if rule.managed_by != ARCHIVE_RULE_OWNER]
+        archives = [archive for archive in backend.archives.values() if archive.source_arn == bus.arn]
+        if bus.name == "default" and not rules and not archives:
             continue
         inv.add(bus.arn, "events-bus", bus.name)
-        for rule in bus.rules.values():
+        for archive in archives:
+            # An archive is drawn as itself; the rule EventBridge manages to fill it is not drawn.
+            pattern = archive.event_pattern.dump() if archive.event_pattern else None
+            notes = [_pattern_note(pattern)] if pattern else []
+            if archive.retention:
+                notes.append(f"kept {archive.retention} days")
+            inv.add(archive.arn, "events-archive", archive.name, notes=notes, group=bus.arn)
+            inv.link(bus.arn, archive.arn, "archive")
+        for rule in rules:
             rule_arn = f"arn:aws:events:{region}:{account}:rule/" + (
                 rule.name if bus.name == "default" else f"{bus.name}/{rule.name}")
-            notes = [shorten(_compact(rule.event_pattern.dump()).replace("\"", ""), 56)] if rule.event_pattern.dump() else []
+            notes = [_pattern_note(rule.event_pattern.dump())] if rule.event_pattern.dump() else []
             if rule.scheduled_expression:
                 notes.append(rule.scheduled_expression)
             if rule.state != "ENABLED":
@@ -192,6 +204,11 @@ def _read_tables(inv: Inventory, account: str, region: str) -> None:
         inv.add(table.table_arn, "dynamodb", table.name, notes=["stream on"] if streaming else [])
     for stream in kinesis_backends[account][region].streams.values():
         inv.add(stream.arn, "kinesis", stream.stream_name)
+
+
+def _pattern_note(pattern: str) -> str:
+    """An event pattern as a short label line: `{source:[shop],detail-type:[OrderPlaced]}`."""
+    return shorten(_compact(pattern).replace("\"", ""), 56)
 
 
 def _compact(pattern: str) -> str:

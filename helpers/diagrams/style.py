@@ -34,6 +34,7 @@ SERVICES: dict[str, ServiceStyle] = {
     "sns": ServiceStyle("SNS topic", "invtrapezium", "#DD344C", "#F9DDE1"),
     "events-bus": ServiceStyle("EventBridge bus", "parallelogram", "#8C4FFF", "#E8DDFF"),
     "events-rule": ServiceStyle("EventBridge rule", "hexagon", "#8C4FFF", "#F6F1FF"),
+    "events-archive": ServiceStyle("EventBridge archive", "folder", "#8C4FFF", "#F6F1FF"),
     "states": ServiceStyle("Step Functions state machine", "component", "#BC1356", "#F5D9E4"),
     "dynamodb": ServiceStyle("DynamoDB table", "cylinder", "#3B48CC", "#DEE0F7"),
     "kinesis": ServiceStyle("Kinesis stream", "box", "#01A88D", "#D6F2EE", "filled,diagonals"),
@@ -49,11 +50,13 @@ LINKS: dict[str, dict[str, str]] = {
     "success": {"style": "dashed", "color": "#1D8102"},
     "failure": {"style": "dashed", "color": "#D13212"},
     "contains": {"style": "solid", "color": "#8C4FFF", "arrowhead": "none"},
+    "archive": {"style": "dotted", "color": "#8C4FFF", "arrowhead": "normal"},
     "return": {"style": "dotted", "color": "#545B64", "arrowhead": "open"},
 }
 LINK_LABELS = {"sync": "synchronous call", "async": "asynchronous delivery", "poll": "poller (event source mapping)",
                "success": "on success", "failure": "failure path (retry exhausted, DLQ)",
-               "contains": "bus routes to rule", "return": "response"}
+               "contains": "bus routes to rule",
+               "archive": "bus keeps matching events in archive", "return": "response"}
 _DRAWN = {"solid": "━━━", "bold": "━━━", "dashed": "╌╌╌", "dotted": "┈┈┈"}
 ERROR_COLOR = "#D13212"
 ERROR_FILL = "#FADBD8"
@@ -71,7 +74,7 @@ def kind_of_arn(arn: str) -> str:
         return "other"
     service, rest = parts[2], parts[5]
     if service == "events":
-        return "events-rule" if rest.startswith("rule/") else "events-bus"
+        return {"rule": "events-rule", "archive": "events-archive"}.get(rest.split("/")[0], "events-bus")
     return {"lambda": "lambda", "sqs": "sqs", "sns": "sns", "states": "states", "dynamodb": "dynamodb",
             "kinesis": "kinesis", "logs": "logs"}.get(service, "other")
 
@@ -86,7 +89,7 @@ def short_name(arn: str) -> str:
     kind = kind_of_arn(arn)
     if kind == "lambda":
         return parts[6] if len(parts) > 6 else parts[-1]
-    if kind in ("events-bus", "events-rule", "dynamodb", "kinesis"):
+    if kind in ("events-bus", "events-rule", "events-archive", "dynamodb", "kinesis"):
         path = ":".join(parts[5:]).split("/", 1)
         name = path[-1]
         return name.split("/stream/")[0] if kind == "dynamodb" else name

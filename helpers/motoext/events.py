@@ -46,7 +46,8 @@ DEFAULT_MAXIMUM_RETRY_ATTEMPTS = 185
 DEFAULT_MAXIMUM_EVENT_AGE_SECONDS = 86_400
 #: Modeled backoff: min(cap, 2^(n-1) s), half fixed and half random ("equal jitter").
 BACKOFF_CAP_SECONDS = 480.0
-_ARCHIVE_RULE_OWNER = "prod.vhs.events.aws.internal"
+#: Who manages the rule moto creates to fill an archive (`Events-Archive-<name>`).
+ARCHIVE_RULE_OWNER = "prod.vhs.events.aws.internal"
 _REQUIRED_EVENT_FIELDS = ("id", "account", "source", "time", "region", "resources", "detail-type")
 
 
@@ -134,7 +135,7 @@ def route(backend: Any, bus_name: str, event: dict[str, Any], rule_arns: list[st
             continue  # disabled, or a scheduled rule: neither matches events
         if not rule.event_pattern.matches_event(event):
             continue
-        if rule.managed_by == _ARCHIVE_RULE_OWNER:
+        if rule.managed_by == ARCHIVE_RULE_OWNER:
             _archive(backend, rule, event)
             continue
         if rule_arns and rule.arn not in rule_arns:
@@ -166,13 +167,19 @@ class Delivery:
     def target_arn(self) -> str:
         return self.target["Arn"]
 
+    @property
+    def bus_name(self) -> str:
+        """The rule's bus, read from its ARN (`rule/<bus>/<name>`; `rule/<name>` on the default bus)."""
+        path = self.rule_arn.split(":", 5)[-1].split("/")
+        return path[1] if len(path) > 2 else "default"
+
     def attempt(self) -> None:
         try:
             self._send()
         except Exception as err:  # noqa: BLE001 - every failure is classified, as AWS does
             self._failed(targets.classify(err))
             return
-        notify("events", "deliver", self.target_arn, rule=self.rule_name, attempt=self.number,
+        notify("events", "deliver", self.target_arn, rule=self.rule_name, bus=self.bus_name, attempt=self.number,
                target_id=self.target.get("Id"), event_id=self.event["id"])
 
     def _send(self) -> None:
@@ -217,7 +224,7 @@ class Delivery:
             elif age > max_age:
                 exhausted = "MaximumEventAgeInSeconds"
             else:
-                notify("events", "retry", self.target_arn, rule=self.rule_name, attempt=self.number,
+                notify("events", "retry", self.target_arn, rule=self.rule_name, bus=self.bus_name, attempt=self.number,
                        error=error.code, delay=delay)
                 retry = Delivery(self.rule_name, self.rule_arn, self.target, self.event, self.ingested,
                                  self.number + 1)
@@ -227,7 +234,7 @@ class Delivery:
 
     def _dead_letter(self, error: targets.DeliveryError, exhausted: str | None) -> None:
         dlq = (self.target.get("DeadLetterConfig") or {}).get("Arn")
-        detail = {"rule": self.rule_name, "attempt": self.number, "error": error.code,
+        detail = {"rule": self.rule_name, "bus": self.bus_name, "attempt": self.number, "error": error.code,
                   "error_message": error.message}
         if dlq:
             try:

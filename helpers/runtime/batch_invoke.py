@@ -39,15 +39,17 @@ def invoke_batch(runtime: Any, esm: Any, records: list[dict[str, Any]], trace: s
     (None: the flow that woke the poller)."""
     payload = json.dumps({"Records": records}).encode()
     fn = function_of(esm)
+    # The hop is recorded in the first message's flow; the ids let a trace follow every message of the batch.
+    ids = [record["messageId"] for record in records if "messageId" in record]
+    batch: dict[str, Any] = {"batch_size": len(records), **({"message_ids": ids} if ids else {})}
     with bound_trace(trace or current_trace()):
         if is_throttled(fn) or runtime.injected_throttle(fn):
             # A throttled poll is a failed batch: its records return to the source and are retried
             # (for SQS they count towards maxReceiveCount) [L12][L19].
-            notify("lambda", "throttle", fn.function_name, source=esm.event_source_arn, batch_size=len(records))
+            notify("lambda", "throttle", fn.function_name, source=esm.event_source_arn, **batch)
             error = {"errorType": "TooManyRequestsException", "errorMessage": "Rate Exceeded."}
             return Invocation(json.dumps(error).encode(), "Throttled", "", str(fn.version))
-        return runtime.invoke(fn, payload, source=esm.event_source_arn,
-                              invocation_type="poll", batch_size=len(records))
+        return runtime.invoke(fn, payload, source=esm.event_source_arn, invocation_type="poll", **batch)
 
 
 def request_id(invocation: Invocation) -> str | None:

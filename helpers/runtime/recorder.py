@@ -7,15 +7,16 @@ Hop vocabulary (service, action, resource, detail) that every part of the lab re
   e.g. ("lambda", "Invoke", "hello"), ("sqs", "SendMessage", queue URL), ("events", "PutEvents", bus)
 - a Lambda attempt: ("lambda", "invoke", function name, report=InvocationReport, attempt=n,
   invocation_type="RequestResponse"|"Event"|"poll", source=<ARN of the trigger, if any>,
-  batch_size=n for polls); a throttled poll: ("lambda", "throttle", function name, source=...)
+  batch_size=n for polls, message_ids=[...] for SQS polls: every message of the batch, in order);
+  a throttled poll: ("lambda", "throttle", function name, source=..., batch_size=n, message_ids=[...])
 - async invocation: ("lambda", "queue" | "retry" | "expire" | "drop", function name, request_id=...,
   delay_s=..., reason=..., age_s=...),
   ("lambda", "destination", function name, condition=..., destination=ARN),
   ("lambda", "dead-letter", function name, target=ARN)
 - SQS: ("sqs", "send" | "receive" | "delete" | "visible-again" | "redrive", queue name, message_id=...)
 - SNS: ("sns", "deliver" | "filtered-out" | "retry" | "dead-letter", topic name, endpoint=..., protocol=...)
-- EventBridge: ("events", "match", rule name, bus=...), ("events", "deliver" | "retry" | "dead-letter" |
-  "drop", target ARN, rule=..., attempt=n)
+- EventBridge: ("events", "match", rule name, bus=bus name), ("events", "deliver" | "retry" | "dead-letter" |
+  "drop", target ARN, rule=rule name, bus=bus name, attempt=n)
 - Step Functions: ("states", "transition", execution ARN, state=..., state_type=..., phase="entered" |
   "exited" | "failed" | "caught" | "retry", error=..., attempt=n (retry), next=... (caught),
   iteration=n (Map)), ("states", "execution", execution ARN, status=..., error=..., cause=...)
