@@ -6,7 +6,8 @@ exactly as on AWS while making the cell safe to re-run.
 """
 from __future__ import annotations
 
-from typing import Callable
+import functools
+from typing import Any, Callable
 
 import boto3
 from botocore.exceptions import ClientError
@@ -15,20 +16,26 @@ _MISSING = {"ResourceNotFoundException", "AWS.SimpleQueueService.NonExistentQueu
             "StateMachineDoesNotExist", "NotFoundException", "QueueDoesNotExist"}
 
 
+@functools.lru_cache(maxsize=None)
+def _client(service: str) -> Any:
+    """One client per service: creating a boto3 client costs more than the call it makes."""
+    return boto3.client(service)
+
+
 def _function(name: str) -> None:
-    client = boto3.client("lambda")
+    client = _client("lambda")
     for mapping in client.list_event_source_mappings(FunctionName=name)["EventSourceMappings"]:
         client.delete_event_source_mapping(UUID=mapping["UUID"])
     client.delete_function(FunctionName=name)
 
 
 def _queue(name: str) -> None:
-    client = boto3.client("sqs")
+    client = _client("sqs")
     client.delete_queue(QueueUrl=client.get_queue_url(QueueName=name)["QueueUrl"])
 
 
 def _topic(name: str) -> bool:
-    client = boto3.client("sns")
+    client = _client("sns")
     arns = [t["TopicArn"] for t in client.list_topics()["Topics"] if t["TopicArn"].rsplit(":", 1)[-1] == name]
     for arn in arns:
         client.delete_topic(TopicArn=arn)
@@ -36,7 +43,7 @@ def _topic(name: str) -> bool:
 
 
 def _rule(name: str, bus: str = "default") -> None:
-    client = boto3.client("events")
+    client = _client("events")
     ids = [t["Id"] for t in client.list_targets_by_rule(Rule=name, EventBusName=bus)["Targets"]]
     if ids:
         client.remove_targets(Rule=name, EventBusName=bus, Ids=ids)
@@ -44,14 +51,14 @@ def _rule(name: str, bus: str = "default") -> None:
 
 
 def _bus(name: str) -> None:
-    client = boto3.client("events")
+    client = _client("events")
     for rule in client.list_rules(EventBusName=name)["Rules"]:
         _rule(rule["Name"], name)
     client.delete_event_bus(Name=name)
 
 
 def _state_machine(name: str) -> bool:
-    client = boto3.client("stepfunctions")
+    client = _client("stepfunctions")
     arns = [m["stateMachineArn"] for m in client.list_state_machines()["stateMachines"] if m["name"] == name]
     for arn in arns:
         client.delete_state_machine(stateMachineArn=arn)
@@ -62,8 +69,8 @@ def _state_machine(name: str) -> bool:
 _DELETERS: dict[str, Callable[..., bool | None]] = {
     "function": _function, "queue": _queue, "topic": _topic, "rule": _rule, "bus": _bus,
     "state_machine": _state_machine,
-    "table": lambda name: boto3.client("dynamodb").delete_table(TableName=name),
-    "stream": lambda name: boto3.client("kinesis").delete_stream(StreamName=name,
+    "table": lambda name: _client("dynamodb").delete_table(TableName=name),
+    "stream": lambda name: _client("kinesis").delete_stream(StreamName=name,
                                                                   EnforceConsumerDeletion=True),
 }
 

@@ -251,6 +251,7 @@ def test_reserved_concurrency_zero_throttles(lab):
     assert error["Error"]["Code"] == "TooManyRequestsException"
     assert error["ResponseMetadata"]["HTTPStatusCode"] == 429
     assert error["Reason"] == "ReservedFunctionConcurrentInvocationLimitExceeded"
+    assert error["retryAfterSeconds"] == "1"
 
 
 def test_payload_that_is_not_json_is_refused(lab):

@@ -63,7 +63,11 @@ class TooManyRequestsException(JsonRESTError):
     def __init__(self, reason: str, message: str = "Rate Exceeded.") -> None:
         super().__init__("TooManyRequestsException", message)
         self.description = json.dumps({"__type": "TooManyRequestsException", "message": message,
-                                       "Reason": reason, "Type": "User", "retryAfterSeconds": "1"})
+                                       "Reason": reason, "Type": "User"})
+
+    def get_headers(self, *args: Any, **kwargs: Any) -> list[tuple[str, str]]:
+        """`retryAfterSeconds` travels in the Retry-After header (Lambda's API model)."""
+        return [*super().get_headers(*args, **kwargs), ("Retry-After", "1")]
 
 
 class InvalidRequestContentException(JsonRESTError):
