@@ -227,3 +227,13 @@ def test_dynamodb_stream_records_are_kept_and_delivered_in_order(lab):
     assert last["dynamodb"]["OldImage"]["status"] == {"S": "new"}
     assert last["dynamodb"]["NewImage"]["status"] == {"S": "paid"}
     assert last["dynamodb"]["ApproximateCreationDateTime"] == int(EPOCH.timestamp())
+
+
+def test_each_retry_of_a_stream_batch_is_a_numbered_attempt(lab):
+    """aws-semantics.md 1.3 [L19]: a failing stream batch is retried; the trace numbers the attempts."""
+    deploy(lab, fail_first=2)
+    map_stream(kinesis_stream())
+    put("a")
+    lab.advance(minutes=5)
+    attempts = lab.trace().query("service == 'lambda' and action == 'invoke'")["attempt"].tolist()
+    assert attempts == [1, 2, 3]

@@ -34,14 +34,16 @@ def function_of(esm: Any) -> Any:
     return _lambda_backend(esm.event_source_arn).get_function(esm.function_arn)
 
 
-def invoke_batch(runtime: Any, esm: Any, records: list[dict[str, Any]], trace: str | None) -> Invocation:
+def invoke_batch(runtime: Any, esm: Any, records: list[dict[str, Any]], trace: str | None,
+                 attempt: int = 1) -> Invocation:
     """Invoke the mapping's function synchronously with `{"Records": records}` as part of flow `trace`
-    (None: the flow that woke the poller)."""
+    (None: the flow that woke the poller); `attempt` counts this batch's invocations."""
     payload = json.dumps({"Records": records}).encode()
     fn = function_of(esm)
     # The hop is recorded in the first message's flow; the ids let a trace follow every message of the batch.
     ids = [record["messageId"] for record in records if "messageId" in record]
-    batch: dict[str, Any] = {"batch_size": len(records), **({"message_ids": ids} if ids else {})}
+    batch: dict[str, Any] = {"batch_size": len(records), "attempt": attempt,
+                             **({"message_ids": ids} if ids else {})}
     with bound_trace(trace or current_trace()):
         if is_throttled(fn) or runtime.injected_throttle(fn):
             # A throttled poll is a failed batch: its records return to the source and are retried

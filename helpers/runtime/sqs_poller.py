@@ -130,8 +130,9 @@ class QueuePoller:
                 backend.delete_message(queue.name, message.receipt_handle)
         if not batch:
             return
+        receives = max(int(record["attributes"]["ApproximateReceiveCount"]) for _, record in batch)
         invocation = invoke_batch(self._runtime, esm, [record for _, record in batch],
-                                  trace_header(batch[0][0]))
+                                  trace_header(batch[0][0]), attempt=receives)
         result = read_batch_result(invocation.payload, invocation.function_error,
                                    [message.id for message, _ in batch], esm.function_response_types)
         failed = set(result.failed)

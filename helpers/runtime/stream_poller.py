@@ -132,7 +132,8 @@ class StreamPoller:
         if not batch.records:
             self._next(esm, shard_id, shard)
             return
-        invocation = invoke_batch(self._runtime, esm, [r.event for r in batch.records], None)
+        invocation = invoke_batch(self._runtime, esm, [r.event for r in batch.records], None,
+                                  attempt=batch.invocations + 1)
         batch.invocations += 1
         batch.request_id = request_id(invocation)
         batch.function_error = invocation.function_error
