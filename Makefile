@@ -21,6 +21,10 @@ $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements.txt -r requirements-dev.txt
 	$(BIN)/python -m pip install --quiet --no-deps -e .
+	@# JupyterLab opens a notebook with its kernel already started (no "Select Kernel" dialog).
+	@mkdir -p $(VENV)/share/jupyter/lab/settings
+	@echo '{"@jupyterlab/notebook-extension:tracker": {"autoStartDefaultKernel": true}}' \
+		> $(VENV)/share/jupyter/lab/settings/overrides.json
 	@touch $@
 
 env: $(STAMP) dot
@@ -39,7 +43,8 @@ dot:
 	fi
 
 lab: env
-	$(BIN)/jupyter lab --notebook-dir=notebooks --ip=127.0.0.1 --port=$(PORT) --no-browser
+	$(BIN)/jupyter lab --notebook-dir=notebooks --ip=127.0.0.1 --port=$(PORT) --no-browser \
+		$$([ "$$(id -u)" = 0 ] && echo --allow-root)
 
 test: env browser-deps
 	$(BIN)/python -m pytest -n 2 --dist loadfile
@@ -51,7 +56,7 @@ bench: env
 	@for script in benchmarks/*.py; do echo "== $$script"; $(BIN)/python $$script; done
 
 clean:
-	rm -rf $(VENV) .pytest_cache
+	rm -rf $(VENV) .pytest_cache book/_build
 
 # The static site and the browser tests. The book's tooling and Playwright are pinned in
 # requirements-docs.txt; the scripts the pages load come from the npm registry (book/site_assets.py).

@@ -120,9 +120,6 @@ def test_run_all_shows_no_error_and_draws_the_slider(ran_all: tuple, screenshot)
     assert watch.problems() == []
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "notebook 00: after Run All, lab.reset() (cell 25) has deleted function 'busy', so the slider's "
-    "callback raises ResourceNotFoundException (shown only in the log console) and the text stays"))
 def test_after_run_all_the_slider_moved_with_the_keyboard_makes_the_lab_answer(ran_all: tuple):
     page, watch = ran_all
     handle = page.locator(".widget-slider .noUi-handle")
