@@ -7,11 +7,9 @@ import json
 import boto3
 import pytest
 from botocore.exceptions import ClientError
-from moto.core.exceptions import JsonRESTError
-from moto.sqs.models import SQSBackend
 
 import helpers
-from queues import bodies, drain, make_queue
+from queues import bodies, drain, fail_sends_to, make_queue
 
 ACCOUNT = "123456789012"
 FORWARD_TO_QUEUE = """
@@ -52,27 +50,6 @@ def deploy_forwarder(lab, name: str, out_url: str) -> str:
         FunctionName=name, Runtime="python3.12", Role=lab.role_arn, Handler="lambda_function.handler",
         Code={"ZipFile": helpers.zip_code(FORWARD_TO_QUEUE)},
         Environment={"Variables": {"OUT": out_url}})["FunctionArn"]
-
-
-class ServiceUnavailable(JsonRESTError):
-    code = 503
-
-    def __init__(self) -> None:
-        super().__init__("ServiceUnavailable", "Service is unavailable.")
-
-
-def fail_sends_to(monkeypatch, queue_name: str, times: int) -> None:
-    """A transient SQS outage: the next `times` SendMessage calls to `queue_name` answer 503."""
-    original = SQSBackend.send_message
-    left = {"n": times}
-
-    def send_message(self, queue_name_arg, *args, **kwargs):
-        if queue_name_arg == queue_name and left["n"] > 0:
-            left["n"] -= 1
-            raise ServiceUnavailable()
-        return original(self, queue_name_arg, *args, **kwargs)
-
-    monkeypatch.setattr(SQSBackend, "send_message", send_message)
 
 
 # -- envelope and rules ------------------------------------------------------------------------

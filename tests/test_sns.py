@@ -6,11 +6,9 @@ import json
 
 import boto3
 import pytest
-from moto.core.exceptions import JsonRESTError
-from moto.sqs.models import SQSBackend
 
 import helpers
-from queues import drain, make_queue
+from queues import drain, fail_sends_to, make_queue
 
 FORWARD_TO_QUEUE = """
 import json, os, boto3
@@ -33,27 +31,6 @@ def subscribe_queue(sns, topic: str, name: str, **attributes: str) -> tuple[str,
     subscription = sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn, Attributes=attributes,
                                  ReturnSubscriptionArn=True)["SubscriptionArn"]
     return url, arn, subscription
-
-
-class ServiceUnavailable(JsonRESTError):
-    code = 503
-
-    def __init__(self) -> None:
-        super().__init__("ServiceUnavailable", "Service is unavailable.")
-
-
-def fail_sends_to(monkeypatch, queue_name: str, times: int) -> None:
-    """A transient SQS outage: the next `times` SendMessage calls to `queue_name` answer 503."""
-    original = SQSBackend.send_message
-    left = {"n": times}
-
-    def send_message(self, queue_name_arg, *args, **kwargs):
-        if queue_name_arg == queue_name and left["n"] > 0:
-            left["n"] -= 1
-            raise ServiceUnavailable()
-        return original(self, queue_name_arg, *args, **kwargs)
-
-    monkeypatch.setattr(SQSBackend, "send_message", send_message)
 
 
 ATTRIBUTES = {"kind": {"DataType": "String", "StringValue": "order"},
