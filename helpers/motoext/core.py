@@ -84,7 +84,7 @@ SERVICE_MODULES = (
     "moto.awslambda.models", "moto.sqs.models", "moto.sns.models", "moto.events.models",
     "moto.events.notifications", "moto.stepfunctions.models", "moto.stepfunctions.parser.models",
     "moto.logs.models", "moto.dynamodb.models", "moto.dynamodbstreams.models", "moto.kinesis.models",
-    "moto.iam.models", "moto.s3.models", "moto.sts.models", "moto.xray.models",
+    "moto.iam.models", "moto.s3.models", "moto.sts.models",
 )
 
 
