@@ -20,7 +20,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
 
@@ -114,7 +114,7 @@ def test_every_page_loads_cleanly_with_its_diagrams_and_widgets(watched: tuple, 
         if widgets["views"]:
             page.wait_for_function(f"() => ({MOUNTED_WIDGETS})().mounted === {widgets['views']}", timeout=15_000)
         problems = watch.problems()
-        problems += [f"graphviz SVG without nodes" for nodes in page.evaluate(GRAPHVIZ_SVGS) if nodes == 0]
+        problems += ["graphviz SVG without nodes" for nodes in page.evaluate(GRAPHVIZ_SVGS) if nodes == 0]
         problems += [f"broken image {src}" for src in page.evaluate(
             "() => [...document.images].filter(i => !i.complete || i.naturalWidth === 0).map(i => i.src)")]
         if problems:
