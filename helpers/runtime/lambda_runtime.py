@@ -1,9 +1,10 @@
 """The in-process Lambda runtime: environments, the init and invoke phases, logs and REPORT lines.
 
 Replaces moto's Docker executor. What it models rather than measures, said once here and in the
-notebooks: compute time is the real time the handler took on this machine scaled by the CPU share
-Lambda gives its memory size (1,769 MB = one vCPU, aws-semantics.md 3); `time.sleep` inside a handler
-passes on the virtual clock instead of in real time; Max Memory Used is an estimate.
+notebooks: compute time is the CPU time the handler's thread took on this machine, scaled by the CPU
+share Lambda gives its memory size (1,769 MB = one vCPU, aws-semantics.md 3), plus the time the AWS
+services it called took, unscaled; `time.sleep` inside a handler passes on the virtual clock instead
+of in real time; Max Memory Used is an estimate.
 """
 from __future__ import annotations
 
