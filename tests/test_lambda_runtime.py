@@ -241,6 +241,21 @@ def test_alias_weights_split_traffic(lab):
     assert 30 <= versions.count("2") <= 70 and set(versions) == {"1", "2"}
 
 
+def test_alias_weights_apply_to_a_qualified_arn(lab):
+    """Lambda alias routing: the weights hold however the alias is named, here as a qualified ARN
+    (`arn:...:function:fn:canary`, Invoke API FunctionName)."""
+    client = boto3.client("lambda")
+    arn = deploy(lab, "def handler(event, context):\n    return 'one'\n")["FunctionArn"]
+    client.publish_version(FunctionName="fn")
+    client.update_function_code(FunctionName="fn", ZipFile=helpers.zip_code(
+        "def handler(event, context):\n    return 'two'\n"))
+    client.publish_version(FunctionName="fn")
+    client.create_alias(FunctionName="fn", Name="canary", FunctionVersion="1",
+                        RoutingConfig={"AdditionalVersionWeights": {"2": 0.25}})
+    versions = [invoke(f"{arn}:canary")["ExecutedVersion"] for _ in range(200)]
+    assert 30 <= versions.count("2") <= 70 and set(versions) == {"1", "2"}
+
+
 def test_reserved_concurrency_zero_throttles(lab):
     """aws-semantics.md 1.1 [L4][L7]: TooManyRequestsException, HTTP 429, with Reason."""
     deploy(lab, COUNTER)

@@ -119,10 +119,10 @@ def _qualifier_of(function_name: str, qualifier: str | None) -> str | None:
 
 def _weighted_version(backend: Any, fn: Any, function_name: str, qualifier: str | None) -> Any:
     """An alias with `AdditionalVersionWeights` sends that share of invocations to the other version."""
-    name = function_name.split(":")[-1] if function_name.startswith("arn:") else function_name.split(":")[0]
-    alias_name = qualifier or (function_name.split(":")[-1] if function_name.count(":") == 1 else None)
+    alias_name = _qualifier_of(function_name, qualifier)
     if not alias_name:
         return fn
+    name = fn.function_name
     alias = backend._lambdas._get_function_aliases(name).get(alias_name)
     weights = ((alias.routing_config or {}).get("AdditionalVersionWeights") or {}) if alias else {}
     draw = mock_random.random()
