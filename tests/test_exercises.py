@@ -32,9 +32,16 @@ def test_verdicts_say_what_is_wrong_and_never_raise():
 @pytest.mark.notebooks
 @pytest.mark.parametrize("path", sorted({p for p, _ in CASES}), ids=lambda p: p.stem)
 def test_untouched_exercises_say_not_yet_with_a_hint(path: Path):
-    text = text_of(executed(path))
+    """Each exercise's own verdict (not just any output) is NOT YET, after the exercise cell, with a hint."""
+    notebook = executed(path)
     for name in exercises(path):
-        assert f"NOT YET {name}:" in text and "Hint:" in text, name
+        start = next(i for i, c in enumerate(notebook.cells)
+                     if f"exercise:{name}" in c.get("metadata", {}).get("tags", []))
+        verdicts = [output["data"]["text/plain"] for cell in notebook.cells[start + 1:]
+                    for output in cell.get("outputs", [])
+                    if output.get("data", {}).get("text/plain", "").startswith((f"NOT YET {name}:", f"PASSED {name}:"))]
+        assert len(verdicts) == 1, f"{name}: expected one verdict after the exercise cell, got {verdicts}"
+        assert verdicts[0].startswith(f"NOT YET {name}:") and " Hint: " in verdicts[0], verdicts[0]
 
 
 @pytest.mark.notebooks
@@ -47,4 +54,5 @@ def test_solution_passes_its_check(path: Path, name: str):
     cell.source = solution.read_text()
     executed = execute(notebook, path.parent)
     assert errors(executed) == []
-    assert f"PASSED {name}:" in text_of(executed)
+    text = text_of(executed)
+    assert f"PASSED {name}:" in text and f"NOT YET {name}:" not in text
