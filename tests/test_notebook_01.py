@@ -73,6 +73,14 @@ def test_an_asynchronous_call_is_accepted_with_202_and_an_empty_body(nb):
     assert "StatusCode: 202   body: b''" in outputs_of(nb, "async-accepted")
 
 
+def test_the_async_trace_queues_the_event_before_the_handler_runs(nb):
+    """aws-semantics.md 1.2 [L2]: Lambda queues the event during the call; a separate process runs it."""
+    rows = html_tables(outputs_of(nb, "async-trace"))[0]
+    # columns: index, t, action, resource, caller, kind, invocation_type, attempt, outcome
+    assert [(r[2], r[5], r[6], r[8]) for r in rows] == [
+        ("Invoke", "call", "NaN", "NaN"), ("queue", "delivery", "NaN", "NaN"), ("invoke", "invoke", "Event", "success")]
+
+
 def test_async_attempts_at_0_60_180_seconds_then_dropped(nb):
     """aws-semantics.md 1.2 [L1][L2]: two retries, 1 then 2 minutes apart; no destination: dropped."""
     rows = html_tables(outputs_of(nb, "async-attempts"))[0]

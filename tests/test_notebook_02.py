@@ -41,6 +41,33 @@ def test_the_prototype_fails_as_a_whole_when_notification_fails(nb):
     assert "'FunctionError': 'Unhandled'" in text and "notification failed" in text
 
 
+def test_the_kitchen_waits_15_minutes_on_the_virtual_clock(nb):
+    """aws-semantics.md 6 [S9]: the Wait state holds the execution; the clock passes it, then the Task runs."""
+    text = outputs_of(nb, "kitchen-wait")
+    assert "now:    RUNNING" in text and "+15 min: SUCCEEDED · to cust-105: Order ord-0002 is ready" in text
+
+
+def test_a_failed_notification_is_retried_a_minute_later_without_the_api_noticing(nb):
+    """aws-semantics.md 1.2 [L1], 7 [A1]: EventBridge invokes Lambda asynchronously; Lambda retries after 1 min."""
+    rows = html_rows(outputs_of(nb, "async-retry"))
+    # columns: index, t, function, attempt, invocation_type, outcome
+    attempts = [(float(r[1]), r[2], r[3], r[4], r[5]) for r in rows]
+    assert attempts[0][1:] == ("order-api", "1", "RequestResponse", "success")
+    start = attempts[0][0]
+    assert [(t - start, f, a, o) for t, f, a, _, o in attempts if f == "notification"] == [
+        (0.0, "notification", "1", "error"), (60.0, "notification", "2", "success")]
+    assert {(f, o) for _, f, _, _, o in attempts if f in ("inventory", "payment")} == {
+        ("inventory", "success"), ("payment", "success")}
+
+
+def test_a_missing_target_is_dropped_without_retries(nb):
+    """aws-semantics.md 4 [E8]: a missing resource is not retried; without a DLQ the event is dropped."""
+    rows = html_rows(outputs_of(nb, "printer-drop"))
+    # columns: index, t, service, action, resource, rule, attempt, error_type
+    assert [(r[3], r[6], r[7]) for r in rows] == [("match", "<NA>", "NaN"), ("drop", "1", "NO_RESOURCE")]
+    assert rows[1][4].endswith(":printer-west")
+
+
 def test_every_operator_matches_event_a_and_not_event_b(nb):
     """aws-semantics.md 4 [E4][E5]: each operator is shown matching (A) and not matching (B)."""
     rows = html_rows(outputs_of(nb, "operator-table"))
@@ -86,6 +113,41 @@ def test_one_order_s_trace_has_the_expected_hops_in_order(nb):
     assert position == len(expected), f"missing {expected[position]} in order; trace: {hops}"
     times = [float(row[1]) for row in html_rows(outputs_of(nb, "order-trace"))]
     assert times[0] == 0.0 and times[-1] == 900.0  # the kitchen's 15-minute Wait, on the virtual clock
+
+
+def sequence_messages(svg: str) -> list[tuple[str, str, str]]:
+    """The arrows between two different participants of a sequence diagram: (from, to, first label)."""
+    messages = []
+    for edge in re.findall(r'<g id="edge\d+" class="edge">(.*?)</g>', svg, re.S):
+        tail, head = (re.sub(r"__\d+$", "", end).removeprefix("p_") for end in
+                      html.unescape(re.search(r"<title>(.*?)</title>", edge).group(1)).split("->"))
+        labels = re.findall(r"<text[^>]*>([^<]*)</text>", edge)
+        if tail != head and labels:
+            messages.append((tail, head, html.unescape(labels[0]).split(" · ")[0]))
+    return messages
+
+
+def test_the_sequence_diagram_follows_the_order_through_the_bus(nb):
+    """design.md, Curriculum 02 (what happens in the exchange of events): the sequence diagram draws the
+    same hops as the trace, in order: the API's PutEvents, both rules' matches, one delivery per target,
+    SNS to its queue, and the kitchen's state machine invoking notification."""
+    messages = sequence_messages(outputs_of(nb, "order-sequence"))
+    rule = "events-rule__bistro_order-placed"
+    expected = [
+        ("client__client", "lambda__order-api", "Invoke"), ("lambda__order-api", "events-bus__bistro", "PutEvents"),
+        ("events-bus__bistro", rule, "match"), ("events-bus__bistro", "events-rule__bistro_audit", "match"),
+        (rule, "lambda__inventory", "deliver #1"), (rule, "lambda__payment", "deliver #1"),
+        (rule, "lambda__notification", "deliver #1"), (rule, "sns__kitchen-display", "deliver #1"),
+        (rule, "states__kitchen", "deliver #1"), ("events-rule__bistro_audit", "sqs__order-audit", "deliver #1"),
+        ("sns__kitchen-display", "sqs__kitchen-screen", "deliver #1"),
+        ("states__kitchen", "lambda__notification", "Invoke"),
+    ]
+    position = 0
+    for message in messages:
+        if position < len(expected) and message == expected[position]:
+            position += 1
+    assert position == len(expected), f"missing {expected[position]} in order; diagram: {messages}"
+    assert "+900.000 s" in outputs_of(nb, "order-sequence")      # the kitchen's Wait, on the virtual clock
 
 
 def test_the_architecture_shows_the_bus_its_rules_and_their_targets(nb):

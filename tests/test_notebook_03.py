@@ -68,10 +68,10 @@ def test_comparison_sync_loses_queue_buffers_topic_and_bus_park(nb):
         assert asynchronous["producer errors"] == 0 and asynchronous["lost"] == 0
     # the queue absorbs the whole outage; the async retries only its last minutes
     assert queue["cooked"] == 20 and queue["parked (DLQ / on-failure)"] == 0
-    assert topic["cooked"] + topic["parked (DLQ / on-failure)"] == 20 and topic["parked (DLQ / on-failure)"] > 0
+    assert topic["cooked"] == 12 and topic["parked (DLQ / on-failure)"] == 8      # the prose's figures
     assert {k: v for k, v in topic.items()} == {k: v for k, v in bus.items()}
     # buffering and delays ordered as the prose says
-    assert queue["peak buffered"] == 10 > topic["peak buffered"] > sync["peak buffered"] == 0
+    assert queue["peak buffered"] == 10 > topic["peak buffered"] == 3 > sync["peak buffered"] == 0
     assert queue["max delay (s)"] > topic["max delay (s)"] == 180 > sync["max delay (s)"] == 0
     assert queue["max delay (s)"] == 660
     assert queue["cooked out of order"] > topic["cooked out of order"] > sync["cooked out of order"] == 0
@@ -106,6 +106,34 @@ def test_location_facet_shows_what_each_producer_knows(nb):
 def test_charts_are_drawn(nb, tag):
     cells = [c for c in nb.cells if tag in c.get("metadata", {}).get("tags", [])]
     assert any("image/png" in o.get("data", {}) for c in cells for o in c.get("outputs", []))
+
+
+@pytest.mark.notebooks
+def test_the_service_map_draws_the_four_wirings_and_their_failures(nb):
+    """design.md (diagrams): the experiment's service map, counted from the trace. Only the synchronous
+    producer fails; the topic feeds the kitchen and the analytics queue; the parked orders' path to the
+    on-failure destinations is drawn as a failure."""
+    svg = outputs_of(nb, "service-map")
+    assert "<svg" in svg
+    nodes, edges = {}, {}
+    for kind, body in re.findall(r'<g id="(node|edge)\d+" class="(?:node|edge)">(.*?)</g>', svg, re.S):
+        name = html.unescape(re.search(r"<title>(.*?)</title>", body).group(1)).replace("p_", "")
+        labels = [html.unescape(t) for t in re.findall(r"<text[^>]*>([^<]*)</text>", body)]
+        (nodes if kind == "node" else edges)[name] = (labels, set(re.findall(r'stroke="([^"]*)"', body)))
+    for wiring in WIRINGS:
+        assert f"client__client->lambda__orders-{wiring}" in edges
+    assert nodes["lambda__orders-sync"][0][-1] == "20 calls · 10 errors"
+    assert all(nodes[f"lambda__orders-{w}"][0][-1] == "20 calls" for w in ("queue", "topic", "bus"))
+    assert edges["lambda__orders-sync->lambda__kitchen-sync"][0] == ["×20"]
+    assert "lambda__orders-queue->sqs__kitchen-orders" in edges and "sqs__kitchen-orders->lambda__kitchen-queue" in edges
+    assert "lambda__orders-topic->sns__orders" in edges and "sns__orders->lambda__kitchen-topic" in edges
+    assert edges["sns__orders->sqs__analytics"][0] == ["×20"]                       # the topology facet
+    assert "lambda__orders-bus->events-bus__bistro" in edges
+    assert "events-rule__bistro_kitchen-cooks-orders->lambda__kitchen-bus" in edges
+    failure_colours = nodes["lambda__orders-sync"][1]                                # red: it failed
+    for wiring in ("topic", "bus"):
+        labels, strokes = edges[f"lambda-async__kitchen-{wiring}->sqs__kitchen-{wiring}-failed"]
+        assert labels == ["×8 (8 failed)"] and strokes == failure_colours
 
 
 @pytest.mark.notebooks

@@ -11,7 +11,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from notebook_runner import NOTEBOOKS, errors, execute, executed, notebook, text_of
+from notebook_runner import NOTEBOOKS, errors, execute, executed, notebook, outputs_of, text_of
 
 pytestmark = pytest.mark.notebooks
 
@@ -43,3 +43,13 @@ def test_welcome_notebook_shows_a_cold_then_warm_report():
     assert "'Init Duration'" in text and "'Billed Duration'" in text
     assert "{'first (cold)': True, 'second (warm)': False}" in text
     assert "Unhandled" in text and "KeyError" in text
+
+
+def test_welcome_notebook_shows_the_log_framed_by_start_end_report():
+    """aws-semantics.md 2 [L22][L23]: each invocation's log is START, the handler's prints, END, REPORT;
+    the warm invocation's REPORT has no Init Duration."""
+    lines = [line.strip(" '[],") for line in outputs_of(executed(notebook("00")), "logs").splitlines()]
+    kinds = [line.split()[0] for line in lines if line]
+    assert kinds == ["START", "greeting", "END", "REPORT", "START", "greeting", "END", "REPORT"]
+    reports = [line for line in lines if line.startswith("REPORT")]
+    assert "Init Duration" in reports[0] and "Init Duration" not in reports[1]
