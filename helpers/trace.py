@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from .motoext.awslambda import split_function_name
 from .runtime.recorder import Hop
 
 if TYPE_CHECKING:
@@ -214,10 +215,7 @@ def _close_invocation(stack: list[_Frame], hop: Hop, callers: dict[int, str]) ->
 
 def _function_name(opener: Hop) -> str:
     """The function an Invoke names, without ARN prefix or qualifier ("" if unknown)."""
-    name = opener.resource
-    if name.startswith("arn:"):
-        name = name.split(":")[6]
-    return name.split(":")[0]
+    return split_function_name(opener.resource)[0]
 
 
 def _commit(seqs: list[int], caller: str, callers: dict[int, str]) -> None:

@@ -111,10 +111,17 @@ def _as_bytes(body: Any) -> bytes:
     return data
 
 
+def split_function_name(name_or_arn: str) -> tuple[str, str | None]:
+    """`orders`, `orders:live`, `arn:aws:lambda:...:function:orders[:live]` -> ("orders", "live" or None)."""
+    parts = name_or_arn.split(":")
+    if name_or_arn.startswith("arn:"):
+        return parts[6], parts[7] if len(parts) == 8 else None
+    return parts[0], parts[1] if len(parts) == 2 else None
+
+
 def _qualifier_of(function_name: str, qualifier: str | None) -> str | None:
     """The version or alias an Invoke names, by parameter or as the last part of the name/ARN."""
-    parts = function_name.split(":")
-    return qualifier or (parts[7] if len(parts) == 8 else parts[1] if len(parts) == 2 else None)
+    return qualifier or split_function_name(function_name)[1]
 
 
 def _weighted_version(backend: Any, fn: Any, function_name: str, qualifier: str | None) -> Any:

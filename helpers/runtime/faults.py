@@ -26,6 +26,8 @@ from typing import Any, NamedTuple
 
 from moto.moto_api._internal import mock_random
 
+from ..motoext.awslambda import split_function_name
+
 
 class InjectedFault(Exception):
     """The error an injected failure raises in place of the handler."""
@@ -43,8 +45,7 @@ NO_INJECTION = Injection()
 
 def function_name(name_or_arn: str) -> str:
     """`orders`, `orders:live` and `arn:aws:lambda:...:function:orders[:live]` all name `orders`."""
-    parts = name_or_arn.split(":")
-    return parts[6] if name_or_arn.startswith("arn:") else parts[0]
+    return split_function_name(name_or_arn)[0]
 
 
 @dataclass(eq=False)
