@@ -209,6 +209,24 @@ def test_dead_letter_queue_gets_the_event_with_error_attributes(lab):
     assert attributes["ErrorMessage"]["StringValue"] == "x" * 1024
 
 
+def test_dead_letter_topic_gets_the_event_with_error_attributes(lab):
+    """aws-semantics.md 1.2 [L2]: the DLQ may be an SNS topic; it publishes the event as-is with
+    RequestID, ErrorCode and ErrorMessage as message attributes."""
+    sns = boto3.client("sns")
+    topic = sns.create_topic(Name="failed-events")["TopicArn"]
+    url, queue_arn = queue("subscriber")
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn, Attributes={"RawMessageDelivery": "true"})
+    deploy(lab, FAILING, DeadLetterConfig={"TargetArn": topic})
+    boto3.client("lambda").put_function_event_invoke_config(FunctionName="fn", MaximumRetryAttempts=0)
+    invoke_event(payload={"item": "tea"})
+    [message] = received(url)
+    assert json.loads(message["Body"]) == {"item": "tea"}
+    attributes = message["MessageAttributes"]
+    assert attributes["ErrorCode"] == {"StringValue": "200", "DataType": "Number"}
+    assert attributes["ErrorMessage"]["StringValue"] == "no stock for tea"
+    assert set(attributes) == {"RequestID", "ErrorCode", "ErrorMessage"}
+
+
 def test_dead_letter_config_can_be_set_and_removed_by_update(lab):
     """aws-semantics.md 1.2 [L2]: UpdateFunctionConfiguration sets the DLQ; an empty TargetArn removes it."""
     lambda_ = boto3.client("lambda")

@@ -76,12 +76,22 @@ def send_sqs(queue_arn: str, body: str, attributes: dict[str, Any] | None = None
     return message.id
 
 
-def publish_sns(topic_arn: str, message: str) -> str:
+def publish_sns(topic_arn: str, message: str, attributes: dict[str, Any] | None = None) -> str:
     """Publish `message` to the topic `topic_arn`; returns the SNS message id."""
     from moto.sns.models import sns_backends
 
     arn = parse_arn(topic_arn)
-    return sns_backends[arn.account][arn.region].publish(message, arn=topic_arn)
+    return sns_backends[arn.account][arn.region].publish(message, arn=topic_arn,
+                                                         message_attributes=attributes or None)
+
+
+def put_event(bus_arn: str, source: str, detail_type: str, detail: str) -> None:
+    """PutEvents of one event on the bus `bus_arn`."""
+    from moto.events.models import events_backends
+
+    arn = parse_arn(bus_arn)
+    events_backends[arn.account][arn.region].put_events(
+        [{"Source": source, "DetailType": detail_type, "Detail": detail, "EventBusName": bus_arn}])
 
 
 def start_execution(state_machine_arn: str, execution_input: str) -> str:

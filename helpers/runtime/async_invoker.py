@@ -26,6 +26,7 @@ from moto.moto_api._internal import mock_random
 
 from ..motoext.awslambda import (Invocation, dead_letter_target, event_invoke_config, function_exists,
                                  is_throttled)
+from ..motoext import targets
 from ..motoext.core import notify
 
 if TYPE_CHECKING:
@@ -147,11 +148,10 @@ class AsyncInvoker:
         body = json.dumps(record)
         detail_type = RESULT_DETAIL_TYPE.format("Success" if condition == "Success" else "Failure")
         self._send(event, "destination", target, {
-            "sqs": lambda b: b.send_message(target.split(":")[5], body),
-            "sns": lambda b: b.publish(body, arn=target),
-            "events": lambda b: b.put_events([{"Source": "lambda", "DetailType": detail_type,
-                                               "Detail": body, "EventBusName": target}]),
-            "lambda": lambda b: self.submit(b.get_function(target), body.encode(), source=event.function_arn),
+            "sqs": lambda: targets.send_sqs(target, body),
+            "sns": lambda: targets.publish_sns(target, body),
+            "events": lambda: targets.put_event(target, "lambda", detail_type, body),
+            "lambda": lambda: targets.invoke_lambda_async(target, body.encode(), source=event.function_arn),
         }, condition=condition, record=record)
         return True
 
@@ -185,28 +185,21 @@ class AsyncInvoker:
                       "ErrorMessage": ("String", message)}
         body = event.payload.decode()
         self._send(event, "dead-letter", target, {
-            "sqs": lambda b: b.send_message(target.split(":")[5], body, message_attributes={
+            "sqs": lambda: targets.send_sqs(target, body, {
                 name: {"DataType": kind, "StringValue": value} for name, (kind, value) in attributes.items()}),
-            "sns": lambda b: b.publish(body, arn=target, message_attributes={
+            "sns": lambda: targets.publish_sns(target, body, {
                 name: {"Type": kind, "Value": value} for name, (kind, value) in attributes.items()}),
         })
 
     def _send(self, event: AsyncEvent, action: str, target: str,
-              senders: dict[str, Callable[[Any], Any]], **detail: Any) -> None:
-        """Hand a message to the moto backend `target` names; a failed delivery is recorded, not raised."""
-        from moto.awslambda.models import lambda_backends
-        from moto.events.models import events_backends
-        from moto.sns.models import sns_backends
-        from moto.sqs.models import sqs_backends
-
-        backends = {"sqs": sqs_backends, "sns": sns_backends, "events": events_backends,
-                    "lambda": lambda_backends}
-        _, _, service, region, account, *_ = target.split(":")
+              senders: dict[str, Callable[[], Any]], **detail: Any) -> None:
+        """Send to the resource `target` names (`motoext.targets`); a failed delivery is recorded, not raised."""
+        service = target.split(":")[2]
         detail["target" if action == "dead-letter" else "destination"] = target
         try:
             if service not in senders:
                 raise ValueError(f"{service} is not a supported {action} type")
-            senders[service](backends[service][account][region])
+            senders[service]()
         except Exception as err:  # AWS drops the record and counts a delivery failure
             notify("lambda", "drop", event.name, request_id=event.request_id,
                    reason=f"{action} delivery failed: {err}", **detail)
