@@ -312,8 +312,50 @@ def test_sequence_draws_one_participant_per_rule_on_a_custom_bus(lab, sender):
               for (tail, head), many in edges(source).items() for a in many if "label=" in a}
     for rule in ("p_events-rule__bistro_order-placed", "p_events-rule__order-placed"):
         bus = "p_events-bus__" + ("bistro" if "bistro" in rule else "default")
-        assert {(bus, rule, "match"), (rule, "p_lambda__sender", "deliver"),
-                (rule, "p_lambda__sender", "invoke")} <= arrows
+        assert {(bus, rule, "match"), (rule, "p_lambda-async__sender", "deliver")} <= arrows
+        assert not {a for a in arrows if a[0] == rule and a[1] == "p_lambda__sender"}  # via the event queue
+    assert ("p_lambda-async__sender", "p_lambda__sender", "attempt") in arrows
     assert {("p_events-bus__bistro", "p_events-rule__bistro_audit", "match"),
             ("p_events-rule__bistro_audit", "p_sqs__audit", "deliver")} <= arrows
     assert not {a for a in arrows if "audit" in a[0] and a[1] == "p_lambda__sender"}
+
+
+@pytest.fixture
+def subscribed(lab):
+    """Topic `news` with Lambda `fan` subscribed; two messages published, the first attempt fails once."""
+    sns = boto3.client("sns")
+    topic = sns.create_topic(Name="news")["TopicArn"]
+    sns.subscribe(TopicArn=topic, Protocol="lambda", Endpoint=make_function(lab, "fan"))
+    lab.faults.fail("fan", times=1)
+    for n in range(2):
+        sns.publish(TopicArn=topic, Message=json.dumps({"n": n}))
+    lab.run_until_idle()
+
+
+def arrows_between(source: str, tail: str, head: str) -> list[str]:
+    """The attributes of every sequence-diagram arrow from lane `tail` to lane `head`."""
+    return [a for (t, h), many in edges(source).items() for a in many
+            if t.rsplit("__", 1)[0] == tail and h.rsplit("__", 1)[0] == head]
+
+
+def test_sequence_of_an_sns_subscription_goes_through_the_event_queue(lab, subscribed):
+    """aws-semantics 1.2, 5: SNS invokes Lambda asynchronously: one delivery per message to the function's
+    event queue, which makes the attempts (the failed one red, then its retry a minute later)."""
+    source = helpers.draw_sequence(lab.trace(), lab).source
+    deliveries = arrows_between(source, "p_sns__news", "p_lambda-async__fan")
+    attempts = arrows_between(source, "p_lambda-async__fan", "p_lambda__fan")
+    assert len(deliveries) == 2 and all("deliver #1" in a and "style=dashed" in a for a in deliveries)
+    assert len(attempts) == 3 and sum(ERROR_COLOR in a for a in attempts) == 1
+    assert [a for a in attempts if ERROR_COLOR in a][0].count("InjectedFault") == 1
+    assert sum("attempt 2" in a for a in attempts) == 1
+    assert not arrows_between(source, "p_sns__news", "p_lambda__fan")
+
+
+def test_service_map_counts_deliveries_to_the_event_queue_and_attempts_from_it(lab, subscribed):
+    source = helpers.draw_service_map(lab.trace()).source
+    found = edges(source)
+    assert 'label="×2"' in found[("p_sns__news", "p_lambda-async__fan")][0]
+    assert 'label="×3 (1 failed)"' in found[("p_lambda-async__fan", "p_lambda__fan")][0]
+    assert ("p_sns__news", "p_lambda__fan") not in found
+    assert "2 calls" in node(source, "p_lambda-async__fan") and "error" not in node(source, "p_lambda-async__fan")
+    assert "3 calls · 1 error" in node(source, "p_lambda__fan")

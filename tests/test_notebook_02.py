@@ -136,8 +136,8 @@ def test_the_sequence_diagram_follows_the_order_through_the_bus(nb):
     expected = [
         ("client__client", "lambda__order-api", "Invoke"), ("lambda__order-api", "events-bus__bistro", "PutEvents"),
         ("events-bus__bistro", rule, "match"), ("events-bus__bistro", "events-rule__bistro_audit", "match"),
-        (rule, "lambda__inventory", "deliver #1"), (rule, "lambda__payment", "deliver #1"),
-        (rule, "lambda__notification", "deliver #1"), (rule, "sns__kitchen-display", "deliver #1"),
+        (rule, "lambda-async__inventory", "deliver #1"), (rule, "lambda-async__payment", "deliver #1"),
+        (rule, "lambda-async__notification", "deliver #1"), (rule, "sns__kitchen-display", "deliver #1"),
         (rule, "states__kitchen", "deliver #1"), ("events-rule__bistro_audit", "sqs__order-audit", "deliver #1"),
         ("sns__kitchen-display", "sqs__kitchen-screen", "deliver #1"),
         ("states__kitchen", "lambda__notification", "Invoke"),

@@ -126,10 +126,15 @@ def test_the_service_map_draws_the_four_wirings_and_their_failures(nb):
     assert all(nodes[f"lambda__orders-{w}"][0][-1] == "20 calls" for w in ("queue", "topic", "bus"))
     assert edges["lambda__orders-sync->lambda__kitchen-sync"][0] == ["×20"]
     assert "lambda__orders-queue->sqs__kitchen-orders" in edges and "sqs__kitchen-orders->lambda__kitchen-queue" in edges
-    assert "lambda__orders-topic->sns__orders" in edges and "sns__orders->lambda__kitchen-topic" in edges
+    assert "lambda__orders-topic->sns__orders" in edges and "sns__orders->lambda-async__kitchen-topic" in edges
     assert edges["sns__orders->sqs__analytics"][0] == ["×20"]                       # the topology facet
     assert "lambda__orders-bus->events-bus__bistro" in edges
-    assert "events-rule__bistro_kitchen-cooks-orders->lambda__kitchen-bus" in edges
+    assert "events-rule__bistro_kitchen-cooks-orders->lambda-async__kitchen-bus" in edges
+    for wiring in ("topic", "bus"):  # deliveries reach the event queue; the queue's attempts reach the function
+        into_queue = [e for e in edges if e.endswith(f"->lambda-async__kitchen-{wiring}")]
+        assert [edges[e][0] for e in into_queue] == [["×20"]]
+        assert nodes[f"lambda-async__kitchen-{wiring}"][0][-1] == "20 calls"
+        assert edges[f"lambda-async__kitchen-{wiring}->lambda__kitchen-{wiring}"][0] == ["×40 (28 failed)"]
     failure_colours = nodes["lambda__orders-sync"][1]                                # red: it failed
     for wiring in ("topic", "bus"):
         labels, strokes = edges[f"lambda-async__kitchen-{wiring}->sqs__kitchen-{wiring}-failed"]

@@ -59,7 +59,7 @@ def _read(row: dict[str, Any], openers: dict[str, str]) -> Interaction | None:
         queue = ("lambda-async", resource)
         if action == "destination":
             failed = row.get("condition", "Success") != "Success"
-            return Interaction(t, queue, _of_arn(row.get("destination", "")), f"destination ({row.get('condition')})",
+            return Interaction(t, queue, _receiver(row.get("destination", "")), f"destination ({row.get('condition')})",
                                "failure" if failed else "success", failed)
         if action == "dead-letter":
             return Interaction(t, queue, _of_arn(row.get("target", "")), "dead-letter queue", "failure", True)
@@ -67,7 +67,7 @@ def _read(row: dict[str, Any], openers: dict[str, str]) -> Interaction | None:
     if service == "sns":
         topic = _api_target("sns", resource)
         if action == "deliver" and row.get("endpoint"):
-            return Interaction(t, topic, _of_arn(row["endpoint"]), _attempt_label(action, row), "async", error)
+            return Interaction(t, topic, _receiver(row["endpoint"]), _attempt_label(action, row), "async", error)
         if action == "dead-letter" and row.get("target"):
             return Interaction(t, topic, _of_arn(row["target"]), "dead-letter queue", "failure", True)
         return Interaction(t, topic, None, _attempt_label(action, row), "async", error)
@@ -77,7 +77,7 @@ def _read(row: dict[str, Any], openers: dict[str, str]) -> Interaction | None:
             return Interaction(t, ("events-bus", short_name(str(row.get("bus", "default")))), rule, "match",
                                "contains")
         if action in ("deliver", "dead-letter"):
-            return Interaction(t, rule, _of_arn(resource), _attempt_label(action, row),
+            return Interaction(t, rule, _receiver(resource), _attempt_label(action, row),
                                "failure" if action == "dead-letter" else "async", error)
         return Interaction(t, rule, None, _attempt_label(action, row), "async", error)
     if service == "states":
@@ -101,13 +101,13 @@ def _attempt(row: dict[str, Any], openers: dict[str, str], error: bool) -> Inter
     timing = f"{row.get('duration_ms', 0):.0f} ms" + (" · cold" if row.get("cold") else "")
     outcome = f"\n✗ {row.get('error_type') or row.get('outcome')}" if error else ""
     source, kind = row.get("source"), row.get("invocation_type", "RequestResponse")
+    if kind == "Event":  # whoever queued the event (Invoke, SNS, EventBridge, a destination): the queue runs it
+        return Interaction(row["t"], ("lambda-async", function), ("lambda", function),
+                           f"attempt {int(row.get('attempt', 1))} · {timing}{outcome}", "async", error)
     if source:
         origin = _of_arn(source)
         return Interaction(row["t"], origin, ("lambda", function), f"invoke #{int(row.get('attempt', 1))} · {timing}{outcome}",
                            "poll" if origin[0] in _POLLED else "async", error)
-    if kind == "Event":
-        return Interaction(row["t"], ("lambda-async", function), ("lambda", function),
-                           f"attempt {int(row.get('attempt', 1))} · {timing}{outcome}", "async", error)
     caller = _caller(openers.pop(function, CLIENT))
     return Interaction(row["t"], ("lambda", function), caller, f"{'error' if error else 'ok'} · {timing}{outcome}",
                        "return", error)
@@ -141,6 +141,14 @@ def rule_name(rule: str, bus: str = "default") -> str:
 
 def _of_arn(arn: str) -> Participant:
     return (kind_of_arn(arn), short_name(arn)) if arn else ("other", "?")
+
+
+def _receiver(arn: str) -> Participant:
+    """Where a delivery to `arn` arrives. SNS, EventBridge and Lambda destinations invoke a function
+    asynchronously: they hand the event to the function's event queue, whose attempts (`_attempt`, invocation
+    type "Event") run the function, so deliveries and attempts are drawn and counted apart."""
+    participant = _of_arn(arn)
+    return ("lambda-async", participant[1]) if participant[0] == "lambda" else participant
 
 
 def _missing(value: Any) -> bool:
