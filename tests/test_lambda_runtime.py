@@ -344,3 +344,21 @@ def test_step_functions_lambda_task_runs_the_handler(lab):
             real_time.sleep(0.01)
         outputs.append(json.loads(described["output"]))
     assert outputs == [{"doubled": 4}, {"doubled": 10}]
+
+
+def test_alias_weights_apply_to_asynchronous_invokes(lab):
+    """Lambda alias routing applies to every invocation of the alias, asynchronous ones included
+    (AliasRoutingConfiguration API reference); each event runs one version."""
+    client = boto3.client("lambda")
+    deploy(lab, "def handler(event, context):\n    return 'one'\n")
+    client.publish_version(FunctionName="fn")
+    client.update_function_code(FunctionName="fn", ZipFile=helpers.zip_code(
+        "def handler(event, context):\n    return 'two'\n"))
+    client.publish_version(FunctionName="fn")
+    client.create_alias(FunctionName="fn", Name="canary", FunctionVersion="1",
+                        RoutingConfig={"AdditionalVersionWeights": {"2": 0.25}})
+    for _ in range(200):
+        assert client.invoke(FunctionName="fn", Qualifier="canary", InvocationType="Event")["StatusCode"] == 202
+    versions = [hop.detail["report"].version for hop in lab.recorder.hops
+                if (hop.service, hop.action) == ("lambda", "invoke")]
+    assert len(versions) == 200 and 30 <= versions.count("2") <= 70 and set(versions) == {"1", "2"}

@@ -132,6 +132,8 @@ def _weighted_version(backend: Any, fn: Any, function_name: str, qualifier: str 
     name = fn.function_name
     alias = backend._lambdas._get_function_aliases(name).get(alias_name)
     weights = ((alias.routing_config or {}).get("AdditionalVersionWeights") or {}) if alias else {}
+    if not weights:
+        return fn
     draw = mock_random.random()
     for version, weight in weights.items():
         if draw < float(weight):
@@ -149,12 +151,12 @@ def _make_backend_invoke(original: Callable[..., Any]) -> Callable[..., Any]:
         invocation_type = _header(headers, "X-Amz-Invocation-Type", "RequestResponse")
         if invocation_type == "DryRun":
             return b""
+        fn = _weighted_version(self, fn, function_name, qualifier)  # sync and async alike
         if invocation_type == "Event":
             _executor.invoke_async(fn, _as_bytes(body), qualifier=_qualifier_of(function_name, qualifier))
             return b""
         if is_throttled(fn) or _executor.injected_throttle(fn):
             raise TooManyRequestsException("ReservedFunctionConcurrentInvocationLimitExceeded")
-        fn = _weighted_version(self, fn, function_name, qualifier)
         result = _executor.invoke(fn, _as_bytes(body))
         if result.function_error:
             response_headers["x-amz-function-error"] = result.function_error
