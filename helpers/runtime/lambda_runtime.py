@@ -176,27 +176,39 @@ def _raise_timeout(signum: int, frame: Any) -> None:
 class _Watchdog:
     """Stops a handler that computes past its timeout by raising InvocationTimeout in its thread.
 
-    On the main thread (a notebook's cells) a real-time interval timer does it at no cost per
-    invocation; other threads (Step Functions executions) share one watchdog thread.
+    On the main thread (a notebook's cells) a CPU-time interval timer (SIGPROF) does it, at no cost
+    per invocation and whatever the machine's load; a nested invocation's timer is set inside its
+    caller's and the caller's is restored after. Other threads (Step Functions executions) share one
+    watchdog thread that counts real time, generously.
     """
+
+    #: Real seconds a handler off the main thread may run, at the least, before it is stopped.
+    MIN_REAL_S = 5.0
 
     def __init__(self) -> None:
         self._cond = threading.Condition()
         self._target: tuple[int, float] | None = None
+        self._timers: list[tuple[float, float]] = []  # (caller's remaining CPU s, CPU clock at arm)
         threading.Thread(target=self._run, name="lambda-timeout-watchdog", daemon=True).start()
+        self._handler_installed = False
 
-    def arm(self, thread_id: int, seconds: float) -> None:
+    def arm(self, thread_id: int, cpu_seconds: float) -> None:
         if threading.current_thread() is threading.main_thread():
-            signal.signal(signal.SIGALRM, _raise_timeout)
-            signal.setitimer(signal.ITIMER_REAL, max(seconds, 0.001))
+            if not self._handler_installed:  # once: SIGPROF's default action ends the process
+                signal.signal(signal.SIGPROF, _raise_timeout)
+                self._handler_installed = True
+            outer, _ = signal.setitimer(signal.ITIMER_PROF, max(cpu_seconds, 0.001))
+            self._timers.append((outer, time.process_time()))
             return
         with self._cond:
-            self._target = (thread_id, time.monotonic() + seconds)
+            self._target = (thread_id, time.monotonic() + max(self.MIN_REAL_S, 3 * cpu_seconds))
             self._cond.notify()
 
     def disarm(self) -> None:
         if threading.current_thread() is threading.main_thread():
-            signal.setitimer(signal.ITIMER_REAL, 0)
+            outer, armed_at = self._timers.pop()
+            left = outer - (time.process_time() - armed_at) if outer else 0.0
+            signal.setitimer(signal.ITIMER_PROF, max(left, 0.001) if outer else 0)
             return
         with self._cond:
             thread_id = self._target[0] if self._target else None
@@ -335,12 +347,11 @@ class LambdaRuntime:
     def _guarded(self, running: _Running, call: Callable[[], Any]) -> Any:
         """Run `call`; past its timeout (modeled time) it is a timeout.
 
-        A real-time watchdog stops runaway code; it allows for a busy machine (three times the
-        real time the modeled budget stands for, and at least a second), so the verdict comes from
-        the modeled time, not from the machine's load.
+        The watchdog stops runaway code once it has used as much CPU time as the modeled budget could
+        stand for (service time counts unscaled, so the whole budget); whether an invocation timed
+        out is then decided from the modeled time.
         """
-        budget = max(1.0, 3 * running.remaining_ms() / 1000 / running.factor)
-        self._watchdog.arm(threading.get_ident(), budget)
+        self._watchdog.arm(threading.get_ident(), running.remaining_ms() / 1000 + 0.2)
         running.cpu_start = time.thread_time()
         try:
             result = call()
