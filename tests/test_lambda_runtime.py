@@ -226,24 +226,10 @@ def test_versions_and_aliases_run_their_own_code(lab):
     assert json.loads(invoke("fn:live")["Body"]) == "v1"
 
 
-def test_alias_weights_split_traffic(lab):
-    """Lambda alias routing: AdditionalVersionWeights sends that share of invocations to the other
-    version (AliasRoutingConfiguration API reference)."""
-    client = boto3.client("lambda")
-    deploy(lab, "def handler(event, context):\n    return 'one'\n")
-    client.publish_version(FunctionName="fn")
-    client.update_function_code(FunctionName="fn", ZipFile=helpers.zip_code(
-        "def handler(event, context):\n    return 'two'\n"))
-    client.publish_version(FunctionName="fn")
-    client.create_alias(FunctionName="fn", Name="canary", FunctionVersion="1",
-                        RoutingConfig={"AdditionalVersionWeights": {"2": 0.25}})
-    versions = [invoke(Qualifier="canary")["ExecutedVersion"] for _ in range(200)]
-    assert 30 <= versions.count("2") <= 70 and set(versions) == {"1", "2"}
-
-
-def test_alias_weights_apply_to_a_qualified_arn(lab):
-    """Lambda alias routing: the weights hold however the alias is named, here as a qualified ARN
-    (`arn:...:function:fn:canary`, Invoke API FunctionName)."""
+@pytest.fixture
+def canary(lab) -> str:
+    """Versions 1 ('one') and 2 ('two') of "fn", and alias `canary` sending 25 % to version 2.
+    Returns the function's ARN."""
     client = boto3.client("lambda")
     arn = deploy(lab, "def handler(event, context):\n    return 'one'\n")["FunctionArn"]
     client.publish_version(FunctionName="fn")
@@ -252,8 +238,32 @@ def test_alias_weights_apply_to_a_qualified_arn(lab):
     client.publish_version(FunctionName="fn")
     client.create_alias(FunctionName="fn", Name="canary", FunctionVersion="1",
                         RoutingConfig={"AdditionalVersionWeights": {"2": 0.25}})
-    versions = [invoke(f"{arn}:canary")["ExecutedVersion"] for _ in range(200)]
+    return arn
+
+
+def test_alias_weights_split_traffic(canary):
+    """Lambda alias routing: AdditionalVersionWeights sends that share of invocations to the other
+    version (AliasRoutingConfiguration API reference)."""
+    versions = [invoke(Qualifier="canary")["ExecutedVersion"] for _ in range(200)]
     assert 30 <= versions.count("2") <= 70 and set(versions) == {"1", "2"}
+
+
+def test_alias_weights_apply_to_a_qualified_arn(canary):
+    """Lambda alias routing: the weights hold however the alias is named, here as a qualified ARN
+    (`arn:...:function:fn:canary`, Invoke API FunctionName)."""
+    versions = [invoke(f"{canary}:canary")["ExecutedVersion"] for _ in range(200)]
+    assert 30 <= versions.count("2") <= 70 and set(versions) == {"1", "2"}
+
+
+def test_alias_weights_apply_to_asynchronous_invokes(lab, canary):
+    """Lambda alias routing applies to every invocation of the alias, asynchronous ones included
+    (AliasRoutingConfiguration API reference); each event runs one version."""
+    client = boto3.client("lambda")
+    for _ in range(200):
+        assert client.invoke(FunctionName="fn", Qualifier="canary", InvocationType="Event")["StatusCode"] == 202
+    versions = [hop.detail["report"].version for hop in lab.recorder.hops
+                if (hop.service, hop.action) == ("lambda", "invoke")]
+    assert len(versions) == 200 and 30 <= versions.count("2") <= 70 and set(versions) == {"1", "2"}
 
 
 def test_reserved_concurrency_zero_throttles(lab):
@@ -344,21 +354,3 @@ def test_step_functions_lambda_task_runs_the_handler(lab):
             real_time.sleep(0.01)
         outputs.append(json.loads(described["output"]))
     assert outputs == [{"doubled": 4}, {"doubled": 10}]
-
-
-def test_alias_weights_apply_to_asynchronous_invokes(lab):
-    """Lambda alias routing applies to every invocation of the alias, asynchronous ones included
-    (AliasRoutingConfiguration API reference); each event runs one version."""
-    client = boto3.client("lambda")
-    deploy(lab, "def handler(event, context):\n    return 'one'\n")
-    client.publish_version(FunctionName="fn")
-    client.update_function_code(FunctionName="fn", ZipFile=helpers.zip_code(
-        "def handler(event, context):\n    return 'two'\n"))
-    client.publish_version(FunctionName="fn")
-    client.create_alias(FunctionName="fn", Name="canary", FunctionVersion="1",
-                        RoutingConfig={"AdditionalVersionWeights": {"2": 0.25}})
-    for _ in range(200):
-        assert client.invoke(FunctionName="fn", Qualifier="canary", InvocationType="Event")["StatusCode"] == 202
-    versions = [hop.detail["report"].version for hop in lab.recorder.hops
-                if (hop.service, hop.action) == ("lambda", "invoke")]
-    assert len(versions) == 200 and 30 <= versions.count("2") <= 70 and set(versions) == {"1", "2"}
