@@ -6,7 +6,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from helpers.exercises import Verdict, check
+from helpers.exercises import Hints, Verdict, check, more_help
 from notebook_runner import NOTEBOOKS, errors, execute, executed, text_of
 
 SOLUTIONS = Path(__file__).resolve().parents[1] / "notebooks" / "solutions"
@@ -27,6 +27,20 @@ def test_verdicts_say_what_is_wrong_and_never_raise():
     assert str(failing).startswith("NOT YET demo:") and "Hint: divide" in str(failing)
     assert str(check("demo", lambda: (True, "well done"), "unused")) == "PASSED demo: well done"
     assert "&#10004;" in Verdict("demo", True, "ok")._repr_html_()
+
+
+def test_hints_come_in_tiers_a_nudge_first_then_the_api_then_the_answer_on_request():
+    hints = Hints(nudge="think about retries", api="use put_function_event_invoke_config", answer="the code")
+    verdict = check("tiers", lambda: (False, "no destination yet"), hints)
+    assert "Hint: think about retries" in str(verdict) and "the code" not in str(verdict)
+    assert "solutions.md#tiers" in str(verdict) and "solutions.md#tiers" in verdict._repr_html_()
+    assert "<details>" in verdict._repr_html_()  # the API and the answer are folded, shown on request
+    assert more_help("tiers") == "The API to use: use put_function_event_invoke_config"
+    assert more_help("tiers") == "The answer: the code"
+    assert more_help("tiers") == "The answer: the code"
+    mistake = check("tiers", lambda: (False, "you made the queue a target", "a DLQ belongs to the target"), hints)
+    assert mistake.hint == "a DLQ belongs to the target" and "think about retries" not in str(mistake)
+    assert "Run the check" in more_help("never-checked")
 
 
 @pytest.mark.notebooks
