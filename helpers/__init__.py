@@ -13,8 +13,9 @@ from .diagrams import draw_architecture, draw_sequence, draw_service_map, draw_s
 from .envcheck import check_environment
 from .lab import Lab, current, start
 from .packaging import zip_code
+from .source import read_code, show_code
 from .trace import by_service, clear_trace, flows, for_trace, trace
 
 __all__ = ["Lab", "by_service", "check_environment", "clear_trace", "current", "delete_if_exists",
            "draw_architecture", "draw_sequence", "draw_service_map", "draw_state_machine", "flows",
-           "for_trace", "start", "trace", "zip_code"]
+           "for_trace", "read_code", "show_code", "start", "trace", "zip_code"]
