@@ -163,5 +163,10 @@ def _detail(event: dict[str, Any]) -> str:
     if event["type"] == "TaskSubmitted":
         return "waiting for the task token"
     if event["type"] == "TaskSucceeded":
-        return str(details.get("output", ""))[:90]
+        output = details.get("output", "")
+        try:  # a Lambda task's output wraps the function's answer in Payload
+            output = json.dumps(json.loads(output)["Payload"])
+        except (ValueError, KeyError, TypeError):
+            pass
+        return output[:90]
     return ""
