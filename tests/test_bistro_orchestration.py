@@ -147,3 +147,16 @@ def test_a_flaky_provider_without_a_retrier_fails_the_charge(lab: helpers.Lab, b
     events = boto3.client("stepfunctions").get_execution_history(executionArn=execution)["events"]
     failed = [e["taskFailedEventDetails"]["error"] for e in events if e["type"] == "TaskFailed"]
     assert failed == ["PaymentProviderTimeout"]        # once, not retried; the kitchen finished its lines
+
+
+def test_couriers_accept_answers_each_offered_job_once(lab: helpers.Lab, bistro: dict[str, str]) -> None:
+    """aws-semantics.md 6 [S7]: each waiting task resumes with the output sent with its token; a token
+    whose task timed out is refused, and the job is not offered again."""
+    sfn = boto3.client("stepfunctions")
+    late = _start(bistro, "ord-0002")
+    lab.advance(minutes=15)
+    waiting = [_start(bistro, order_id) for order_id in ("ord-0042", "ord-0001")]
+    assert orchestration.couriers_accept() == ["ord-0001", "ord-0042"]
+    assert orchestration.couriers_accept() == []
+    assert [sfn.describe_execution(executionArn=arn)["status"] for arn in waiting] == ["SUCCEEDED", "SUCCEEDED"]
+    assert sfn.describe_execution(executionArn=late)["status"] == "FAILED"

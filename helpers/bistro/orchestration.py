@@ -3,6 +3,7 @@
     from helpers.bistro import orchestration
     arns = orchestration.deploy()                 # tables, functions, topic, inbox queue, state machine
     sfn.start_execution(stateMachineArn=arns["state_machine"], input=json.dumps(order))
+    orchestration.couriers_accept()               # the couriers answer every offered job
     orchestration.history(sfn.get_execution_history(executionArn=arn)["events"])
 
 Everything is built from the files a learner reads in notebook 05: the handlers in
@@ -13,6 +14,7 @@ Each call deletes what it is about to create, so it can run twice (in one notebo
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from typing import Any
 
 import boto3
@@ -105,6 +107,30 @@ def deploy(role_arn: str | None = None) -> dict[str, str]:
         name=STATE_MACHINE, definition=definition(arns[TOPIC]), roleArn=role_arn or _lab_role(),
     )["stateMachineArn"]
     return arns
+
+
+def couriers_accept(order_ids: Iterable[str] | None = None, eta_minutes: int = 25) -> list[str]:
+    """What the couriers' app does (notebook 05) for every job still OFFERED in bistro-deliveries, or
+    for those of `order_ids`: SendTaskSuccess with the courier's name, then the job marked ACCEPTED.
+    Returns the orders whose execution took the answer (a timed-out task's token is refused)."""
+    dynamodb, sfn = boto3.client("dynamodb"), boto3.client("stepfunctions")
+    wanted = set(order_ids) if order_ids is not None else None
+    accepted = []
+    for page in dynamodb.get_paginator("scan").paginate(TableName="bistro-deliveries"):
+        for job in page["Items"]:
+            order_id = job["order_id"]["S"]
+            if job["status"]["S"] != "OFFERED" or (wanted is not None and order_id not in wanted):
+                continue
+            try:
+                sfn.send_task_success(taskToken=job["task_token"]["S"], output=json.dumps(
+                    {"name": job["courier"]["S"], "eta_minutes": eta_minutes}))
+                accepted.append(order_id)
+            except (sfn.exceptions.TaskTimedOut, sfn.exceptions.InvalidToken):
+                pass
+            dynamodb.update_item(TableName="bistro-deliveries", Key={"order_id": job["order_id"]},
+                                 UpdateExpression="SET #s = :s", ExpressionAttributeNames={"#s": "status"},
+                                 ExpressionAttributeValues={":s": {"S": "ACCEPTED"}})
+    return sorted(accepted)
 
 
 def _lab_role() -> str:
