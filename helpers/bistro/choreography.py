@@ -1,0 +1,215 @@
+"""The Lambda Bistro as bounded contexts on one event bus (notebook 04; reused by 06 and 08).
+
+Each context is a Lambda function (its code in notebooks/bistro/choreography/<context>.py), a
+DynamoDB table it alone writes, and a rule on the `bistro` bus that selects the events it reacts
+to. `deploy()` makes the same boto3 calls notebook 04 makes by hand for the ordering context:
+
+    from helpers.bistro import choreography
+    choreography.deploy()                           # bus, archive, every context, stocked kitchen
+    choreography.place("ord-0042")                  # the API's request to the ordering context
+    choreography.story(lab.trace(flow="last"))      # who published what, who reacted
+"""
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import boto3
+import pandas as pd
+
+from ..cleanup import delete_if_exists
+from ..data import load
+from ..lab import current
+from ..packaging import zip_code
+from ..source import read_code
+
+BUS = "bistro"
+ARCHIVE = "bistro-events"
+#: Every Bistro event comes from a source `bistro.<context>`.
+ALL_BISTRO_EVENTS: dict[str, Any] = {"source": [{"prefix": "bistro."}]}
+
+
+@dataclass(frozen=True)
+class Context:
+    """One bounded context: the events it reacts to, and the key of the table it owns."""
+
+    name: str
+    reacts_to: tuple[str, ...]
+    key: tuple[tuple[str, str], ...] = (("order_id", "S"),)
+    table: str = ""
+
+    @property
+    def table_name(self) -> str:
+        return self.table or self.name
+
+    @property
+    def rule(self) -> str:
+        return f"to-{self.name}"
+
+    @property
+    def code(self) -> str:
+        return f"bistro/choreography/{self.name}.py"
+
+    def pattern(self) -> dict[str, Any]:
+        """The event pattern of the context's rule."""
+        return {"detail-type": list(self.reacts_to)} if self.reacts_to else ALL_BISTRO_EVENTS
+
+
+CONTEXTS: dict[str, Context] = {c.name: c for c in [
+    Context("ordering", ("PaymentDeclined", "PaymentRefunded")),
+    Context("payment", ("OrderPlaced", "OrderRejected")),
+    Context("kitchen", ("PaymentSucceeded",), key=(("id", "S"),)),
+    Context("delivery", ("OrderPrepared",)),
+    Context("notifications", ("PaymentSucceeded", "OrderDispatched", "OrderCancelled"), key=(("message_id", "S"),)),
+]}
+#: The observer records every event (an empty `reacts_to`: the rule matches every Bistro source).
+OBSERVER = Context("observer", (), key=(("order_id", "S"), ("seq", "N")), table="order-timeline")
+#: Portions of each menu item the kitchen has when it opens (salmon is scarce).
+OPENING_STOCK = {"m04": 12}
+DEFAULT_PORTIONS = 40
+
+
+def _clients() -> tuple[Any, Any, Any]:
+    return boto3.client("events"), boto3.client("dynamodb"), boto3.client("lambda")
+
+
+def create_bus(archive: bool = True) -> str:
+    """A new `bistro` bus (the old one, its rules and its archive deleted), archiving every Bistro event."""
+    events = boto3.client("events")
+    if any(a["ArchiveName"] == ARCHIVE for a in events.list_archives()["Archives"]):
+        events.delete_archive(ArchiveName=ARCHIVE)
+    delete_if_exists("bus", BUS)
+    bus_arn = events.create_event_bus(Name=BUS)["EventBusArn"]
+    if archive:
+        events.create_archive(ArchiveName=ARCHIVE, EventSourceArn=bus_arn, EventPattern=json.dumps(ALL_BISTRO_EVENTS))
+    return bus_arn
+
+
+def deploy_context(context: Context | str) -> str:
+    """The context's table (new and empty), function and rule; returns the function's ARN."""
+    context = CONTEXTS.get(context, OBSERVER) if isinstance(context, str) else context
+    events, dynamodb, lambda_ = _clients()
+    delete_if_exists("table", context.table_name)
+    dynamodb.create_table(
+        TableName=context.table_name, BillingMode="PAY_PER_REQUEST",
+        AttributeDefinitions=[{"AttributeName": name, "AttributeType": kind} for name, kind in context.key],
+        KeySchema=[{"AttributeName": name, "KeyType": role} for (name, _), role in zip(context.key, ("HASH", "RANGE"))])
+    delete_if_exists("function", context.name)
+    arn = lambda_.create_function(
+        FunctionName=context.name, Runtime="python3.12", Role=current().role_arn, Handler="lambda_function.handler",
+        Code={"ZipFile": zip_code(read_code(context.code))}, Timeout=10,
+        Environment={"Variables": {"BUS_NAME": BUS, "TABLE_NAME": context.table_name}})["FunctionArn"]
+    events.put_rule(Name=context.rule, EventBusName=BUS, EventPattern=json.dumps(context.pattern()))
+    events.put_targets(Rule=context.rule, EventBusName=BUS, Targets=[{"Id": context.name, "Arn": arn}])
+    if context.name == "kitchen":
+        stock_kitchen()
+    return arn
+
+
+def stock_kitchen(portions: dict[str, int] | None = None) -> None:
+    """Fill the kitchen's table with the portions of every menu item (`OPENING_STOCK` by default)."""
+    stock = {item["id"]: DEFAULT_PORTIONS for item in load("menu.json")["items"]} | (portions or OPENING_STOCK)
+    boto3.client("dynamodb").batch_write_item(RequestItems={CONTEXTS["kitchen"].table_name: [
+        {"PutRequest": {"Item": {"id": {"S": item_id}, "portions": {"N": str(count)}}}} for item_id, count in stock.items()]})
+
+
+def deploy(contexts: Iterable[str] = tuple(CONTEXTS), *, new_bus: bool = True, observer: bool = False) -> dict[str, str]:
+    """Deploy these contexts (all five by default) on a new bus, and the observer if asked.
+
+    Returns {context: function ARN}. With `new_bus=False` the contexts join the existing bus."""
+    if new_bus:
+        create_bus()
+    names = list(contexts) + (["observer"] if observer else [])
+    return {name: deploy_context(name) for name in names}
+
+
+# -- placing orders --------------------------------------------------------------------------
+def request(order: dict[str, Any] | str) -> dict[str, Any]:
+    """The API's request for a sample order (data/orders.json): the payment as the app sends it.
+
+    A card payment carries a token from the provider; a card that `payment_will_decline` carries
+    the provider's test token that is always declined."""
+    if isinstance(order, str):
+        order = next(o for o in load("orders.json") if o["order_id"] == order)
+    payment: dict[str, str] = {"method": order["payment_method"]}
+    if order["payment_method"] == "card":
+        payment["token"] = "tok_chargeDeclined" if order["payment_will_decline"] else "tok_visa"
+    keep = ("order_id", "customer_id", "restaurant_region", "items", "total", "currency")
+    return {**{key: order[key] for key in keep}, "payment": payment}
+
+
+def place(order: dict[str, Any] | str) -> dict[str, Any]:
+    """Send an order to the ordering context, as the API would; returns its parsed answer."""
+    response = boto3.client("lambda").invoke(FunctionName="ordering", Payload=json.dumps(request(order)))
+    answer = json.loads(response["Payload"].read())
+    if "FunctionError" in response:
+        raise RuntimeError(f"ordering failed: {answer}")
+    return answer
+
+
+# -- reading a flow --------------------------------------------------------------------------
+def published(frame: pd.DataFrame) -> pd.Series:
+    """The detail-type each PutEvents row of a trace published (other rows: "")."""
+    def detail_type(row: Any) -> str:
+        if (row.service, row.action) != ("events", "PutEvents") or not isinstance(row.detail, dict):
+            return ""
+        entries = (row.detail.get("params") or {}).get("Entries") or []
+        return ", ".join(entry.get("DetailType", "?") for entry in entries)
+
+    return pd.Series([detail_type(row) for row in frame.itertuples()], index=frame.index, dtype=str)
+
+
+def story(frame: pd.DataFrame, hide: Iterable[str] = ()) -> pd.DataFrame:
+    """One flow told by its contexts: one row per Lambda attempt, with the event it reacted to, how
+    it ended and the events it published; and a row when Lambda gave an event up. `hide`: contexts
+    left out (e.g. the observer). Columns: t (seconds since the flow began), context, reacted to,
+    attempt, outcome, published."""
+    hidden, types = set(hide), published(frame)
+    type_of_event: dict[str, str] = {}    # event id -> detail-type
+    type_of_request: dict[str, str] = {}  # Lambda request id -> the detail-type it carries
+    pending: dict[str, list[str]] = {}    # function -> events it published in its current attempt
+    current, last_request, rows = "", "", []
+    attempts: dict[str, int] = {}        # Lambda request id -> attempts so far
+    for index, row in frame.iterrows():
+        detail = row["detail"] if isinstance(row["detail"], dict) else {}
+        if types[index]:
+            current = types[index]
+            pending.setdefault(str(row["caller"]), []).append(current)
+        elif row["action"] == "match":
+            type_of_event[detail.get("event_id", "")] = current
+        elif row["action"] == "queue" and row["service"] == "lambda":
+            last_request = detail.get("request_id", "")
+        elif row["action"] == "deliver" and row["service"] == "events":
+            type_of_request[last_request] = type_of_event.get(detail.get("event_id", ""), "?")
+        elif row["kind"] == "invoke" and row["function"] not in hidden:
+            trigger = type_of_request.get(detail.get("request_id", ""), "API request")
+            attempts[detail.get("request_id", "")] = int(row["attempt"])
+            rows.append({"t": row["t"], "context": row["function"], "reacted to": trigger,
+                         "attempt": int(row["attempt"]), "outcome": row["outcome"],
+                         "published": ", ".join(pending.pop(row["function"], [])) or "-"})
+        elif row["service"] == "lambda" and row["action"] in ("drop", "expire") and row["resource"] not in hidden:
+            request = detail.get("request_id", "")
+            rows.append({"t": row["t"], "context": row["resource"], "reacted to": type_of_request.get(request, "?"),
+                         "attempt": attempts.get(request, 0), "outcome": "given up", "published": "-"})
+    story = pd.DataFrame(rows, columns=["t", "context", "reacted to", "attempt", "outcome", "published"])
+    return story.assign(t=story["t"] - frame["t"].min()) if len(frame) else story
+
+
+def phase(frame: pd.DataFrame, *contexts: str, tables: bool = False) -> pd.DataFrame:
+    """The rows of a flow that involve these contexts, for a sequence diagram that fits the page:
+    their API calls (and the client's), the bus matching their rules, and their own attempts.
+    Their calls to their tables only if `tables` (each table is one more lane)."""
+    names = set(contexts)
+    frame = frame[~frame["action"].eq("queue")]
+    if not tables:
+        frame = frame[~frame["service"].eq("dynamodb")]
+    rules = {CONTEXTS.get(name, OBSERVER).rule for name in names}
+    keep = (frame["caller"].isin(names | {"client"}) & frame["kind"].eq("call")) \
+        | (frame["service"].eq("events") & (frame["rule"].isin(rules) | frame["resource"].isin(rules))) \
+        | (frame["service"].eq("lambda") & frame["kind"].ne("call") & frame["resource"].isin(names)) \
+        | frame["function"].isin(names)
+    if "client" not in names:
+        keep &= ~(frame["caller"].eq("client") & ~frame["resource"].isin(names))
+    return frame[keep]
