@@ -33,10 +33,11 @@ ALL_BISTRO_EVENTS: dict[str, Any] = {"source": [{"prefix": "bistro."}]}
 
 @dataclass(frozen=True)
 class Context:
-    """One bounded context: the events it reacts to, and the key of the table it owns."""
+    """One bounded context: the events it reacts to and publishes, and the key of the table it owns."""
 
     name: str
     reacts_to: tuple[str, ...]
+    publishes: tuple[str, ...] = ()
     key: tuple[tuple[str, str], ...] = (("order_id", "S"),)
     table: str = ""
 
@@ -58,17 +59,40 @@ class Context:
 
 
 CONTEXTS: dict[str, Context] = {c.name: c for c in [
-    Context("ordering", ("PaymentDeclined", "PaymentRefunded")),
-    Context("payment", ("OrderPlaced", "OrderRejected")),
-    Context("kitchen", ("PaymentSucceeded",), key=(("id", "S"),)),
-    Context("delivery", ("OrderPrepared",)),
+    Context("ordering", ("PaymentDeclined", "PaymentRefunded"), ("OrderPlaced", "OrderCancelled")),
+    Context("payment", ("OrderPlaced", "OrderRejected"), ("PaymentSucceeded", "PaymentDeclined", "PaymentRefunded")),
+    Context("kitchen", ("PaymentSucceeded",), ("OrderPrepared", "OrderRejected"), key=(("id", "S"),)),
+    Context("delivery", ("OrderPrepared",), ("OrderDispatched",)),
     Context("notifications", ("PaymentSucceeded", "OrderDispatched", "OrderCancelled"), key=(("message_id", "S"),)),
 ]}
 #: The observer records every event (an empty `reacts_to`: the rule matches every Bistro source).
-OBSERVER = Context("observer", (), key=(("order_id", "S"), ("seq", "N")), table="order-timeline")
+OBSERVER = Context("observer", (), key=(("order_id", "S"), ("event_id", "S")), table="order-timeline")
 #: Portions of each menu item the kitchen has when it opens (salmon is scarce).
 OPENING_STOCK = {"m04": 12}
 DEFAULT_PORTIONS = 40
+
+
+def timeline(order_id: str | None = None) -> pd.DataFrame:
+    """The observer's timeline (of one order, or of all), in the order it received the events:
+    order_id, seq, time, event. Reads the table with `query` (one order) or `scan` (all)."""
+    dynamodb = boto3.client("dynamodb")
+    if order_id is None:
+        pages = dynamodb.get_paginator("scan").paginate(TableName=OBSERVER.table_name)
+    else:
+        pages = dynamodb.get_paginator("query").paginate(
+            TableName=OBSERVER.table_name, KeyConditionExpression="order_id = :o",
+            ExpressionAttributeValues={":o": {"S": order_id}})
+    rows = [{"order_id": item["order_id"]["S"], "seq": int(item["seq"]["N"]), "time": item["time"]["S"],
+             "event": item["event"]["S"], "body": item["body"]["S"]}
+            for page in pages for item in page["Items"] if "seq" in item]
+    frame = pd.DataFrame(rows, columns=["order_id", "seq", "time", "event", "body"])
+    return frame.sort_values(["order_id", "seq"], ignore_index=True)
+
+
+def contexts_table() -> pd.DataFrame:
+    """One row per context: the table it owns, the events it reacts to and those it publishes."""
+    return pd.DataFrame([{"context": c.name, "owns table": c.table_name, "reacts to": ", ".join(c.reacts_to),
+                          "publishes": ", ".join(c.publishes) or "-"} for c in CONTEXTS.values()]).set_index("context")
 
 
 def _clients() -> tuple[Any, Any, Any]:
@@ -161,6 +185,32 @@ def published(frame: pd.DataFrame) -> pd.Series:
     return pd.Series([detail_type(row) for row in frame.itertuples()], index=frame.index, dtype=str)
 
 
+def usage(frame: pd.DataFrame, memory_mb: int = 128) -> pd.Series:
+    """What the hops of a trace would be billed for: custom events published, Lambda requests,
+    GB-seconds (billed duration at `memory_mb`), DynamoDB write request units (one per KB of an item
+    put, one per update, two per item written in a transaction)."""
+    calls = frame[frame["kind"].eq("call")]
+    attempts = frame[frame["kind"].eq("invoke")]
+
+    def write_units(row: Any) -> int:
+        params = (row.detail or {}).get("params") or {} if isinstance(row.detail, dict) else {}
+        if row.action == "PutItem":
+            return max(1, -(-len(json.dumps(params.get("Item", {}))) // 1024))
+        if row.action == "TransactWriteItems":
+            return 2 * len(params.get("TransactItems", []))
+        if row.action == "BatchWriteItem":
+            return sum(len(requests) for requests in params.get("RequestItems", {}).values())
+        return 1 if row.action in ("UpdateItem", "DeleteItem") else 0
+
+    dynamodb_calls = calls[calls["service"].eq("dynamodb")]
+    return pd.Series({
+        "custom events": int(published(calls).map(lambda types: len(types.split(", ")) if types else 0).sum()),
+        "Lambda requests": len(attempts),
+        "Lambda GB-seconds": float(attempts["billed_ms"].sum()) / 1000 * memory_mb / 1024,
+        "DynamoDB write units": sum(write_units(row) for row in dynamodb_calls.itertuples()),
+    })
+
+
 def story(frame: pd.DataFrame, hide: Iterable[str] = ()) -> pd.DataFrame:
     """One flow told by its contexts: one row per Lambda attempt, with the event it reacted to, how
     it ended and the events it published; and a row when Lambda gave an event up. `hide`: contexts
@@ -197,19 +247,51 @@ def story(frame: pd.DataFrame, hide: Iterable[str] = ()) -> pd.DataFrame:
     return story.assign(t=story["t"] - frame["t"].min()) if len(frame) else story
 
 
-def phase(frame: pd.DataFrame, *contexts: str, tables: bool = False) -> pd.DataFrame:
+def phase(frame: pd.DataFrame, *contexts: str, tables: bool = False, queues: bool = False) -> pd.DataFrame:
     """The rows of a flow that involve these contexts, for a sequence diagram that fits the page:
-    their API calls (and the client's), the bus matching their rules, and their own attempts.
-    Their calls to their tables only if `tables` (each table is one more lane)."""
+    their API calls (and the client's), the bus matching their rules, and their own attempts, each
+    PutEvents labelled with the event it published.
+
+    Fewer lanes: calls to the contexts' tables are left out unless `tables`; and unless `queues`,
+    each attempt is drawn from the rule that delivered the event, leaving out the Lambda event queue
+    that sits between them (notebook 01 shows it)."""
     names = set(contexts)
-    frame = frame[~frame["action"].eq("queue")]
+    rules = {CONTEXTS.get(name, OBSERVER).rule for name in names}
+    frame = frame[~frame["action"].eq("queue")].copy()
     if not tables:
         frame = frame[~frame["service"].eq("dynamodb")]
-    rules = {CONTEXTS.get(name, OBSERVER).rule for name in names}
     keep = (frame["caller"].isin(names | {"client"}) & frame["kind"].eq("call")) \
         | (frame["service"].eq("events") & (frame["rule"].isin(rules) | frame["resource"].isin(rules))) \
         | (frame["service"].eq("lambda") & frame["kind"].ne("call") & frame["resource"].isin(names)) \
         | frame["function"].isin(names)
     if "client" not in names:
         keep &= ~(frame["caller"].eq("client") & ~frame["resource"].isin(names))
-    return frame[keep]
+    frame = frame[keep]
+    if not queues:
+        to_lambda = frame["service"].eq("events") & frame["action"].eq("deliver") \
+            & frame["resource"].astype(str).str.contains(":function:")
+        frame = frame[~to_lambda]
+        from_rule = frame["kind"].eq("invoke") & frame["source"].astype(str).str.contains(":rule/")
+        frame.loc[from_rule, "invocation_type"] = "Event via rule"
+    types = published(frame)
+    frame.loc[types.ne(""), "action"] = "PutEvents " + types[types.ne("")]
+    return frame.loc[_attempts_first(frame)]
+
+
+def _attempts_first(frame: pd.DataFrame) -> list[Any]:
+    """The frame's index with each asynchronous attempt moved up to just before the first call it made.
+
+    The lab records an attempt when it ends, after its calls; a sequence diagram reads better with
+    the arrow that starts the function above the calls it makes. (A synchronous attempt is drawn as
+    its response, which belongs after the calls.)"""
+    order = list(frame.index)
+    for index in [i for i in frame.index if frame.at[i, "kind"] == "invoke"
+                  and frame.at[i, "invocation_type"] != "RequestResponse"]:
+        function, position = frame.at[index, "function"], order.index(index)
+        earlier = [i for i in order[:position] if frame.at[i, "kind"] == "invoke" and frame.at[i, "function"] == function]
+        start = order.index(earlier[-1]) + 1 if earlier else 0
+        calls = [i for i in order[start:position] if frame.at[i, "caller"] == function]
+        if calls:
+            order.remove(index)
+            order.insert(order.index(calls[0]), index)
+    return order
