@@ -116,6 +116,22 @@ def test_usage_counts_what_an_order_is_billed_for(bistro):
     assert used["DynamoDB write units"] == 1 + 1 + 1 + 2 + 2 * 5
 
 
+def test_per_order_tells_settled_orders_from_stuck_ones(bistro):
+    """aws-semantics.md 1.2 [L1]: without a destination, an event that fails three attempts is dropped,
+    and its order stops with OrderPrepared as its last event."""
+    choreography.place("ord-0002")
+    with bistro.faults.fail("delivery"):
+        choreography.place("ord-0006")
+        bistro.advance(minutes=5)
+    choreography.place("ord-0004")
+    orders = choreography.per_order(bistro.trace()).set_index("order_id")
+    assert orders["last event"].to_dict() == {"ord-0002": "OrderDispatched", "ord-0006": "OrderPrepared",
+                                              "ord-0004": "OrderCancelled"}
+    assert orders["settled"].to_dict() == {"ord-0002": True, "ord-0006": False, "ord-0004": True}
+    assert orders.loc["ord-0006", "failed attempts"] == 3 and orders.loc["ord-0006", "span_s"] == 180.0
+    assert orders.loc["ord-0002", "events"] == 4 and orders.loc["ord-0004", "events"] == 3
+
+
 # -- the exercise's check ---------------------------------------------------------------------
 def run_solution(**replace: str) -> None:
     source = SOLUTION.read_text()

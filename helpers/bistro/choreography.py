@@ -211,6 +211,30 @@ def usage(frame: pd.DataFrame, memory_mb: int = 128) -> pd.Series:
     })
 
 
+#: The events after which an order needs nothing more.
+FINAL_EVENTS = ("OrderDispatched", "OrderCancelled")
+
+
+def per_order(frame: pd.DataFrame) -> pd.DataFrame:
+    """One row per order of a trace (each order is one flow): the last event published, whether the
+    order is settled (its last event is final) or stuck, the events published, the Lambda attempts
+    and how many failed, and the seconds from its first hop to its last. For comparing runs."""
+    rows = []
+    for _, flow in frame.dropna(subset=["trace"]).groupby("trace", sort=False):
+        calls = flow[flow["kind"].eq("call") & flow["action"].eq("PutEvents")]
+        entries = [entry for detail in calls["detail"] for entry in (detail.get("params") or {}).get("Entries", [])]
+        if not entries:
+            continue
+        types = [entry.get("DetailType", "") for entry in entries]
+        attempts = flow[flow["kind"].eq("invoke") & flow["invocation_type"].ne("RequestResponse")]
+        rows.append({"order_id": json.loads(entries[0]["Detail"]).get("order_id"), "last event": types[-1],
+                     "settled": types[-1] in FINAL_EVENTS, "events": len(types), "attempts": len(attempts),
+                     "failed attempts": int(attempts["error"].sum()),
+                     "span_s": float(flow["t"].max() - flow["t"].min())})
+    return pd.DataFrame(rows, columns=["order_id", "last event", "settled", "events", "attempts",
+                                       "failed attempts", "span_s"])
+
+
 def story(frame: pd.DataFrame, hide: Iterable[str] = ()) -> pd.DataFrame:
     """One flow told by its contexts: one row per Lambda attempt, with the event it reacted to, how
     it ended and the events it published; and a row when Lambda gave an event up. `hide`: contexts
