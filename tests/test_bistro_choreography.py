@@ -75,7 +75,8 @@ def test_a_failing_context_is_retried_twice_then_given_up(bistro):
 
 
 def test_the_kitchen_cooks_once_when_the_same_event_arrives_twice(bistro):
-    """aws-semantics.md 4 [E13]: delivery is at least once, so the kitchen's ticket makes it idempotent."""
+    """aws-semantics.md 4 [E13]: delivery is at least once, so the kitchen's ticket makes it idempotent;
+    its conditional put fails the transaction, which then takes no portion (rows/nb04.md [D1])."""
     choreography.place("ord-0006")
     event = json.loads(choreography.timeline("ord-0006").query("event == 'PaymentSucceeded'")["body"].iloc[0])
     dynamodb = boto3.client("dynamodb")
@@ -86,6 +87,7 @@ def test_the_kitchen_cooks_once_when_the_same_event_arrives_twice(bistro):
 
 
 def test_an_item_out_of_stock_is_rejected_refunded_and_cancelled(bistro):
+    """A failed condition cancels the whole transaction: no portion is taken (rows/nb04.md [D1])."""
     choreography.stock_kitchen({"m04": 0})
     frame = flow_of(bistro, "ord-0016")
     assert published_in(frame) == ["OrderPlaced", "PaymentSucceeded", "OrderRejected", "PaymentRefunded", "OrderCancelled"]
@@ -106,6 +108,7 @@ def test_the_whole_happy_path_needs_twenty_lanes_and_a_phase_fits_the_page(bistr
 
 
 def test_usage_counts_what_an_order_is_billed_for(bistro):
+    """rows/nb04.md [D2][D3]: one write unit per item up to 1 KB, two per item in a transaction."""
     bistro.faults.clear()
     frame = flow_of(bistro, "ord-0002")
     frame = frame[~frame["function"].eq("observer") & ~frame["caller"].eq("observer")]
