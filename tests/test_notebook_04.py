@@ -180,6 +180,10 @@ def test_the_fingerprint_and_the_bill(nb):
     assert max(dollars, key=dollars.get) == "DynamoDB write units"    # "the writes cost the most"
 
 
+def test_no_cell_writes_warnings(nb):
+    assert [o.get("text", "")[:200] for c in nb.cells for o in c.get("outputs", []) if o.get("name") == "stderr"] == []
+
+
 def test_no_cell_is_over_25_lines_and_every_exercise_links_its_solution():
     source = nbformat.read(notebook("04"), as_version=4)
     assert max(len(c.source.splitlines()) for c in source.cells if c.cell_type == "code") <= 25
