@@ -161,6 +161,16 @@ def test_the_lunch_figures_are_the_ones_the_prose_quotes(nb):
     assert int(failures[1][-1]) == len(stuck)       # the orders given up are exactly the stuck ones
 
 
+def test_the_trace_draws_order_42s_three_failed_deliveries_and_the_drop(nb):
+    """aws-semantics.md 1.2 [L1]: attempts at 0, +60 and +180 s, then the event is dropped."""
+    svg = html.unescape(first_svg(outputs_of(nb, "order-42-sequence")))
+    attempts = [m for m in messages(svg) if m[1] == "lambda__delivery"]
+    assert [label for _, _, label in attempts] == ["attempt 1", "attempt 2", "attempt 3"]
+    assert svg.count("InjectedFault") == 3 and ">drop<" in svg and svg.count(">retry<") == 2
+    times = sorted({float(t) for t in re.findall(r">\+([0-9.]+) s<", svg)})
+    assert [t - times[0] for t in times] == [0.0, 60.0, 180.0]
+
+
 def test_no_context_knows_where_order_42_is_but_the_observer_does(nb):
     view = knows(nb, "order-42-contexts")
     assert view["ordering"] == "status=PLACED" and view["payment"].startswith("status=PAID")

@@ -216,7 +216,7 @@ FINAL_EVENTS = ("OrderDispatched", "OrderCancelled")
 
 
 def per_order(frame: pd.DataFrame) -> pd.DataFrame:
-    """One row per order of a trace (each order is one flow): the last event published, whether the
+    """One row per order of a trace (each order is one flow, `trace` its id): the last event published, whether the
     order is settled (its last event is final) or stuck, the events published, the Lambda attempts
     and how many failed, and the seconds from its first hop to its last. For comparing runs."""
     rows = []
@@ -227,11 +227,12 @@ def per_order(frame: pd.DataFrame) -> pd.DataFrame:
             continue
         types = [entry.get("DetailType", "") for entry in entries]
         attempts = flow[flow["kind"].eq("invoke") & flow["invocation_type"].ne("RequestResponse")]
-        rows.append({"order_id": json.loads(entries[0]["Detail"]).get("order_id"), "last event": types[-1],
+        rows.append({"order_id": json.loads(entries[0]["Detail"]).get("order_id"), "trace": flow["trace"].iloc[0],
+                     "last event": types[-1],
                      "settled": types[-1] in FINAL_EVENTS, "events": len(types), "attempts": len(attempts),
                      "failed attempts": int(attempts["error"].sum()),
                      "span_s": float(flow["t"].max() - flow["t"].min())})
-    return pd.DataFrame(rows, columns=["order_id", "last event", "settled", "events", "attempts",
+    return pd.DataFrame(rows, columns=["order_id", "trace", "last event", "settled", "events", "attempts",
                                        "failed attempts", "span_s"])
 
 
