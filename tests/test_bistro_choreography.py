@@ -163,6 +163,14 @@ def test_the_check_recognises_points_for_a_declined_order(bistro):
     assert "PaymentSucceeded" in verdict.hint
 
 
+def test_the_check_recognises_a_rule_that_never_hears_of_the_payment(bistro):
+    before = checks.fingerprint()
+    run_solution(**{'["PaymentSucceeded"]': '["OrderPlaced"]'})       # and the handler reads "amount": KeyError
+    verdict = checks.loyalty_points(before)
+    assert not verdict.passed and "none of your rules matches its PaymentSucceeded event" in verdict.message
+    assert "OrderPlaced" in verdict.message and "PaymentSucceeded" in verdict.hint
+
+
 def test_the_check_recognises_points_granted_twice_for_one_event(bistro):
     before = checks.fingerprint()
     run_solution(**{', rewarded :order", ConditionExpression="NOT contains(rewarded, :id)"': '"',

@@ -162,6 +162,12 @@ def loyalty_points(before: dict[str, dict[str, Any]] | None) -> Verdict:
                            "that comes before the payment (OrderPlaced?), so a customer whose card was declined "
                            "is rewarded too."), "react to the fact that the money came in: PaymentSucceeded."
         if not got_paid:
+            heard = [n for n, rule in new_rules.items() if succeeded and matches(rule["pattern"], succeeded)]
+            if not heard:
+                patterns = "; ".join(json.dumps(rule["pattern"]) for rule in new_rules.values())
+                return False, (f"the paid order earned no points, and none of your rules matches its PaymentSucceeded "
+                               f"event (your pattern: {patterns})."), (
+                    "points are for money that came in: match detail-type PaymentSucceeded.")
             failed = _failures(new_functions, hops)
             if failed:
                 return False, f"your function failed with {', '.join(failed)}: read its log in CloudWatch Logs."
