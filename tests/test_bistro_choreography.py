@@ -135,6 +135,19 @@ def test_per_order_tells_settled_orders_from_stuck_ones(bistro):
     assert orders.loc["ord-0002", "events"] == 4 and orders.loc["ord-0004", "events"] == 3
 
 
+def test_simulate_runs_the_same_seeded_failures_every_time(bistro):
+    """lab.faults with a seed: the same invocations fail on every run, so two designs (or two runs)
+    meet the same failures; a failed event gets three attempts (aws-semantics.md 1.2 [L1])."""
+    orders = [f"ord-{n:04d}" for n in range(1, 11)]
+    first = choreography.simulate(orders, failing={"delivery": 0.3}, seed=3)
+    choreography.deploy(observer=True)
+    again = choreography.simulate(orders, failing={"delivery": 0.3}, seed=3)
+    assert len(first) == 10 and first["order_id"].tolist() == orders
+    assert first.drop(columns="trace").equals(again.drop(columns="trace"))
+    assert (first["failed attempts"] > 0).any() and first["settled"].any()
+    assert not bistro.faults.active                                     # the faults are removed afterwards
+
+
 # -- the exercise's check ---------------------------------------------------------------------
 def run_solution(**replace: str) -> None:
     source = SOLUTION.read_text()

@@ -173,6 +173,30 @@ def place(order: dict[str, Any] | str) -> dict[str, Any]:
     return answer
 
 
+def simulate(orders: Iterable[dict[str, Any] | str], *, every_s: float = 60.0, failing: dict[str, float] | None = None,
+             seed: int = 7, settle_minutes: float = 10.0) -> pd.DataFrame:
+    """Place `orders` through the ordering context one every `every_s` seconds of virtual time, with
+    the contexts in `failing` ({context: share of invocations}) failing at random, drawn from `seed`
+    (the same picks on every run), then let retries settle. Returns `per_order` of the run.
+
+    For comparing designs on the same workload (notebook 06); the contexts must be deployed."""
+    lab = current()
+    faults = [lab.faults.fail(name, rate=rate, seed=seed + index)
+              for index, (name, rate) in enumerate(sorted((failing or {}).items()))]
+    start = len(lab.recorder.hops)
+    try:
+        for index, order in enumerate(orders):
+            if index:
+                lab.advance(seconds=every_s)
+            place(order)
+        lab.advance(minutes=settle_minutes)
+    finally:
+        for fault in faults:
+            fault.remove()
+    frame = lab.trace()
+    return per_order(frame[frame["seq"] >= start])
+
+
 # -- reading a flow --------------------------------------------------------------------------
 def published(frame: pd.DataFrame) -> pd.Series:
     """The detail-type each PutEvents row of a trace published (other rows: "")."""
