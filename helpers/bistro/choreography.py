@@ -183,7 +183,7 @@ def simulate(orders: Iterable[dict[str, Any] | str], *, every_s: float = 60.0, f
     lab = current()
     faults = [lab.faults.fail(name, rate=rate, seed=seed + index)
               for index, (name, rate) in enumerate(sorted((failing or {}).items()))]
-    start = len(lab.recorder.hops)
+    since = lab.recorder.hops[-1].seq if lab.recorder.hops else -1
     try:
         for index, order in enumerate(orders):
             if index:
@@ -194,7 +194,7 @@ def simulate(orders: Iterable[dict[str, Any] | str], *, every_s: float = 60.0, f
         for fault in faults:
             fault.remove()
     frame = lab.trace()
-    return per_order(frame[frame["seq"] >= start])
+    return per_order(frame[frame["seq"] > since])
 
 
 # -- reading a flow --------------------------------------------------------------------------
