@@ -8,14 +8,27 @@
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from .cleanup import delete_if_exists
 from .diagrams import draw_architecture, draw_sequence, draw_service_map, draw_state_machine
 from .envcheck import check_environment
-from .lab import Lab, current, start
 from .packaging import zip_code
 from .source import read_code, show_code
 from .trace import by_service, clear_trace, flows, for_trace, trace
 
+if TYPE_CHECKING:
+    from .lab import Lab, current, start
+
 __all__ = ["Lab", "by_service", "check_environment", "clear_trace", "current", "delete_if_exists",
            "draw_architecture", "draw_sequence", "draw_service_map", "draw_state_machine", "flows",
            "for_trace", "read_code", "show_code", "start", "trace", "zip_code"]
+
+
+def __getattr__(name: str) -> Any:
+    """`Lab`, `start` and `current` import the lab (moto and the runtime) when first asked for."""
+    if name in ("Lab", "current", "start"):
+        from . import lab
+
+        return getattr(lab, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -17,12 +17,11 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
-import pandas as pd
-
-from .motoext.awslambda import split_function_name
 from .runtime.recorder import Hop
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from .lab import Lab
 
 CLIENT = "client"
@@ -111,6 +110,8 @@ def _current_lab() -> Lab:
 
 
 def _frame(hops: Sequence[Hop], origin: Any) -> pd.DataFrame:
+    import pandas as pd
+
     callers = infer_callers(hops)
     rows = [_row(hop, origin, callers.get(hop.seq)) for hop in hops]
     return pd.DataFrame(rows, columns=COLUMNS).astype({"attempt": "Int64", "cold": "boolean"})
@@ -215,6 +216,8 @@ def _close_invocation(stack: list[_Frame], hop: Hop, callers: dict[int, str]) ->
 
 def _function_name(opener: Hop) -> str:
     """The function an Invoke names, without ARN prefix or qualifier ("" if unknown)."""
+    from .motoext.awslambda import split_function_name
+
     return split_function_name(opener.resource)[0]
 
 
