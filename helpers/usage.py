@@ -16,6 +16,7 @@ import math
 import os
 import re
 from pathlib import Path
+from types import TracebackType
 from typing import Any
 
 
@@ -124,11 +125,23 @@ def _params_of_last_call(operation: str) -> dict[str, Any]:
     return {}
 
 
+def _without_sdk_frames(tb: TracebackType | None) -> TracebackType | None:
+    """The traceback up to the learner's call: boto3's and botocore's own frames left out."""
+    kept = tb
+    while kept is not None and kept.tb_next is not None:
+        if re.search(r"[/\\](boto3|botocore)[/\\]", kept.tb_next.tb_frame.f_code.co_filename):
+            kept.tb_next = None
+        kept = kept.tb_next
+    return tb
+
+
 def _show_with_note(shell: Any, etype: type, value: BaseException, tb: Any, tb_offset: Any = None) -> Any:
+    """IPython's handler for an uncaught AWS error: the error as AWS raised it, from the learner's
+    own line, with the out-of-order note when it applies."""
     note = out_of_order_note(value, _params_of_last_call(getattr(value, "operation_name", "")))
     if note and note not in getattr(value, "__notes__", ()):
         value.add_note(note)
-    shell.showtraceback((etype, value, tb), tb_offset=tb_offset)
+    shell.showtraceback((etype, value, _without_sdk_frames(tb)), tb_offset=tb_offset)
 
 
 def install_notebook_notes() -> None:
