@@ -8,17 +8,24 @@
 """
 from __future__ import annotations
 
+import importlib
 from typing import TYPE_CHECKING, Any
 
 from .cleanup import delete_if_exists
-from .diagrams import draw_architecture, draw_sequence, draw_service_map, draw_state_machine
-from .envcheck import check_environment
 from .packaging import zip_code
 from .source import read_code, show_code
 from .trace import by_service, clear_trace, flows, for_trace, trace
 
 if TYPE_CHECKING:
+    from .diagrams import draw_architecture, draw_sequence, draw_service_map, draw_state_machine
+    from .envcheck import check_environment
     from .lab import Lab, current, start
+
+#: Names whose module is imported when first asked for, so `import helpers` stays cheap (the lab
+#: brings moto, the diagrams graphviz, the environment check `packaging`).
+_LAZY = {"Lab": "lab", "current": "lab", "start": "lab", "check_environment": "envcheck",
+         "draw_architecture": "diagrams", "draw_sequence": "diagrams", "draw_service_map": "diagrams",
+         "draw_state_machine": "diagrams"}
 
 __all__ = ["Lab", "by_service", "check_environment", "clear_trace", "current", "delete_if_exists",
            "draw_architecture", "draw_sequence", "draw_service_map", "draw_state_machine", "flows",
@@ -26,9 +33,7 @@ __all__ = ["Lab", "by_service", "check_environment", "clear_trace", "current", "
 
 
 def __getattr__(name: str) -> Any:
-    """`Lab`, `start` and `current` import the lab (moto and the runtime) when first asked for."""
-    if name in ("Lab", "current", "start"):
-        from . import lab
-
-        return getattr(lab, name)
+    """The names in `_LAZY`, from their module, imported on first use."""
+    if name in _LAZY:
+        return getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

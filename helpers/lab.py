@@ -84,8 +84,14 @@ class Lab:
         _lab = self
 
     def _seed_account(self) -> None:
+        """The role every notebook's functions use, created in moto's IAM directly (as CreateRole
+        would: path "/", an hour's session), which spares the start loading IAM's API model."""
+        from moto.iam.models import iam_backends
+
         mock_random.seed(SEED)
-        boto3.client("iam").create_role(RoleName=LAMBDA_ROLE_NAME, AssumeRolePolicyDocument=_TRUST_POLICY)
+        iam_backends[self.account_id]["aws"].create_role(
+            LAMBDA_ROLE_NAME, _TRUST_POLICY, path=None, permissions_boundary=None, description=None, tags=[],
+            max_session_duration=3600)
 
     # -- what notebooks use ------------------------------------------------------------------
     @property

@@ -15,6 +15,7 @@ import json
 import math
 import os
 import re
+import sys
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -146,11 +147,8 @@ def _show_with_note(shell: Any, etype: type, value: BaseException, tb: Any, tb_o
 
 def install_notebook_notes() -> None:
     """In IPython, add the out-of-order note to uncaught AWS errors (the error itself is unchanged)."""
-    try:
-        from IPython import get_ipython
-    except ImportError:
-        return
-    shell = get_ipython()
+    ipython = sys.modules.get("IPython")  # a kernel has imported it; a plain script need not pay for it
+    shell = ipython.get_ipython() if ipython is not None else None
     if shell is None:
         return
     from botocore.exceptions import ClientError
