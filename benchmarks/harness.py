@@ -155,7 +155,7 @@ def main(run: Callable[[bool], list[dict[str, Any]]] | None = None) -> None:
     (RESULTS / ("quick.json" if args.quick else "latest.json")).write_text(json.dumps(document, indent=1) + "\n")
     print(table(rows))
     print(f"\nMachine: {document['machine']}")
-    if not all(row["passed"] for row in rows):
+    if any(math.isnan(row["measured"]) for row in rows):  # a benchmark broke; a missed target is data
         sys.exit(1)
 
 
