@@ -29,10 +29,10 @@ def recorder_ratio(lab: helpers.Lab, rounds: int) -> float:
     invoke = trivial_function(lab, "noop")
     on_runs, off_runs = [], []
     for _ in range(3):  # interleaved, so machine noise hits both alike; keep each one's best median
-        on_runs.append(median_ms(invoke, rounds))
+        on_runs.append(median_ms(invoke, rounds, time.process_time))
         core.set_observer(None)
         try:
-            off_runs.append(median_ms(invoke, rounds))
+            off_runs.append(median_ms(invoke, rounds, time.process_time))
         finally:
             core.set_observer(lab.recorder)
     return min(on_runs) / min(off_runs)
@@ -96,7 +96,7 @@ def run(quick: bool) -> list[dict[str, Any]]:
     assert len(frame) == hops, (len(frame), hops)
     lab.reset()
     return [
-        harness.figure("sync invoke, recorder on / off", on_off, None, "x"),
+        harness.figure("sync invoke, recorder on / off (CPU)", on_off, None, "x"),
         harness.figure(f"lab.trace() over {hops:,} hops (CPU)", seconds, 1.0 * hops / HOPS, "s"),
         harness.figure("recorder memory per hop (with its detail)", per_hop, None, "bytes"),
     ]

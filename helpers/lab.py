@@ -11,7 +11,6 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterator
 
-import boto3
 from moto import mock_aws
 from moto.core.base_backend import BackendDict
 from moto.moto_api._internal import mock_random

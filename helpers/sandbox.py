@@ -57,50 +57,26 @@ def isolate_credentials(workdir: Path) -> None:
     boto3.DEFAULT_SESSION = None
 
 
+def _address(host: str | bytes | None) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    """`host` as an IP address, or None when it is a name."""
+    text = host.decode("ascii", "replace") if isinstance(host, bytes) else (host or "")
+    try:
+        return ipaddress.ip_address(text.strip("[]").split("%")[0])
+    except ValueError:
+        return None
+
+
 def is_loopback(host: str | bytes | None) -> bool:
     """Whether `host` (a name or an address) is this machine's loopback."""
-    if isinstance(host, bytes):
-        host = host.decode("ascii", "replace")
-    name = (host or "").strip("[]").rstrip(".").lower()
+    name = (host.decode("ascii", "replace") if isinstance(host, bytes) else (host or "")).rstrip(".").lower()
     if name in _LOOPBACK_NAMES or name.endswith(".localhost"):
         return True
-    try:
-        return ipaddress.ip_address(name.split("%")[0]).is_loopback
-    except ValueError:
-        return False
-
-
-def _is_address(host: str | bytes | None) -> bool:
-    try:
-        ipaddress.ip_address((host.decode() if isinstance(host, bytes) else host or "").strip("[]").split("%")[0])
-        return True
-    except ValueError:
-        return False
+    address = _address(host)
+    return address is not None and address.is_loopback
 
 
 def _refuse(what: str) -> SandboxEscapeError:
     return SandboxEscapeError(f"The lab's sandbox blocked {what}, which would have left this machine. {_WHAT_TO_DO}")
-
-
-def _guard_send(original: Callable[..., Any]) -> Callable[..., Any]:
-    def send(self: Any, request: Any) -> Any:
-        if not is_loopback(urlsplit(request.url).hostname):
-            raise _refuse(f"a request to {request.url}, which the mocked AWS services do not answer")
-        return original(self, request)
-
-    send.__lab_guard__ = True  # type: ignore[attr-defined]
-    return send
-
-
-def _guard_lookup(original: Callable[..., Any]) -> Callable[..., Any]:
-    """A name lookup (DNS) only for this machine's names; addresses pass (connecting checks them)."""
-    def lookup(host: Any, *args: Any, **kwargs: Any) -> Any:
-        if host is not None and not (is_loopback(host) or _is_address(host) or host == socket.gethostname()):
-            raise _refuse(f"a look-up of the host name {host!r}")
-        return original(host, *args, **kwargs)
-
-    lookup.__lab_guard__ = True  # type: ignore[attr-defined]
-    return lookup
 
 
 def _check_address(family: int, address: Any) -> None:
@@ -108,36 +84,70 @@ def _check_address(family: int, address: Any) -> None:
         raise _refuse(f"a connection to {address[0]} port {address[1]}")
 
 
+Guard = Callable[[Callable[..., Any]], Callable[..., Any]]
+
+
+def _guard(make: Guard) -> Guard:
+    """Mark what `make` builds as the lab's, so `block_network` never wraps it twice."""
+    def marked(original: Callable[..., Any]) -> Callable[..., Any]:
+        guarded = make(original)
+        guarded.__lab_guard__ = True  # type: ignore[attr-defined]
+        return guarded
+
+    return marked
+
+
+@_guard
+def _guard_send(original: Callable[..., Any]) -> Callable[..., Any]:
+    def send(self: Any, request: Any) -> Any:
+        if not is_loopback(urlsplit(request.url).hostname):
+            raise _refuse(f"a request to {request.url}, which the mocked AWS services do not answer")
+        return original(self, request)
+
+    return send
+
+
+@_guard
+def _guard_lookup(original: Callable[..., Any]) -> Callable[..., Any]:
+    """A name lookup (DNS) only for this machine's names; addresses pass (connecting checks them)."""
+    def lookup(host: Any, *args: Any, **kwargs: Any) -> Any:
+        local = host is None or is_loopback(host) or host == socket.gethostname()
+        if not (local or _address(host) is not None):
+            raise _refuse(f"a look-up of the host name {host!r}")
+        return original(host, *args, **kwargs)
+
+    return lookup
+
+
+@_guard
 def _guard_connect(original: Callable[..., Any]) -> Callable[..., Any]:
     def connect(self: socket.socket, address: Any, *args: Any) -> Any:
         _check_address(self.family, address)
         return original(self, address, *args)
 
-    connect.__lab_guard__ = True  # type: ignore[attr-defined]
     return connect
 
 
+@_guard
 def _guard_sendto(original: Callable[..., Any]) -> Callable[..., Any]:
     def sendto(self: socket.socket, data: Any, *args: Any) -> Any:
         _check_address(self.family, args[-1])  # sendto(data, address) or sendto(data, flags, address)
         return original(self, data, *args)
 
-    sendto.__lab_guard__ = True  # type: ignore[attr-defined]
     return sendto
 
 
+@_guard
 def _guard_create_connection(original: Callable[..., Any]) -> Callable[..., Any]:
     def create_connection(address: Any, *args: Any, **kwargs: Any) -> Any:
-        if not is_loopback(address[0]):
-            raise _refuse(f"a connection to {address[0]} port {address[1]}")
+        _check_address(socket.AF_INET, address)
         return original(address, *args, **kwargs)
 
-    create_connection.__lab_guard__ = True  # type: ignore[attr-defined]
     return create_connection
 
 
 #: (owner, attribute, guard) for every way out of the process this module closes.
-_GUARDS: list[tuple[Any, str, Callable[[Callable[..., Any]], Callable[..., Any]]]] = [
+_GUARDS: list[tuple[Any, str, Guard]] = [
     (socket.socket, "connect", _guard_connect),
     (socket.socket, "connect_ex", _guard_connect),
     (socket.socket, "sendto", _guard_sendto),

@@ -130,8 +130,10 @@ class _PatchOnImport(importlib.abc.MetaPathFinder):
             with _load_within.get(name, contextlib.nullcontext)():
                 run(module)
             with _pending_lock:
-                patches = _pending.pop(name, [])
-            _check_and_apply(patches)
+                patches = list(_pending.get(name, ()))
+            _check_and_apply(patches)  # if this raises, they stay pending: the next import fails alike
+            with _pending_lock:
+                _pending.pop(name, None)
 
         loader.exec_module = exec_module  # type: ignore[method-assign]  # this module's loader only
         return spec
