@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
+from . import sandbox
 from .cleanup import delete_if_exists
 from .packaging import zip_code
 from .source import read_code, show_code
@@ -20,6 +21,8 @@ if TYPE_CHECKING:
     from .diagrams import draw_architecture, draw_sequence, draw_service_map, draw_state_machine
     from .envcheck import check_environment
     from .lab import Lab, current, start
+
+sandbox.protect()  # from the first import on: a cell run before `helpers.start()` cannot reach AWS
 
 #: Names whose module is imported when first asked for, so `import helpers` stays cheap (the lab
 #: brings moto, the diagrams graphviz, the environment check `packaging`).

@@ -33,18 +33,20 @@ _REAL_AWS_VARIABLES = (
     "AWS_CREDENTIAL_EXPIRATION", "AWS_SECURITY_TOKEN",
 )
 _LOOPBACK_NAMES = {"localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback"}
-_WHAT_TO_DO = ("The lab runs offline: call the mocked AWS services through boto3 (without endpoint_url), "
-               "or start a local server and use 127.0.0.1 or localhost.")
+_WHAT_TO_DO = ("The lab runs offline: start it with `lab = helpers.start()` and call the mocked AWS services "
+               "through boto3 (without endpoint_url), or start a local server and use 127.0.0.1 or localhost.")
 
 
 class SandboxEscapeError(RuntimeError):
     """A request or connection was about to leave the machine."""
 
 
-def isolate_credentials(workdir: Path) -> None:
-    """Point botocore at fake credentials and empty config files; forget any cached session."""
-    empty = workdir / "aws-config-empty"
-    empty.write_text("")
+def isolate_credentials(workdir: Path | None = None) -> None:
+    """Point botocore at fake credentials and empty config files (in `workdir`, or the null device);
+    forget any cached session."""
+    empty = Path(os.devnull) if workdir is None else workdir / "aws-config-empty"
+    if workdir is not None:
+        empty.write_text("")
     for name in list(os.environ):
         if name in _REAL_AWS_VARIABLES or name.startswith("AWS_ENDPOINT_URL_"):
             del os.environ[name]
@@ -156,6 +158,13 @@ _GUARDS: list[tuple[Any, str, Guard]] = [
     (socket, "gethostbyname", _guard_lookup),
     (socket, "gethostbyname_ex", _guard_lookup),
 ]
+
+
+def protect() -> None:
+    """What `import helpers` does before any lab starts: fake credentials, no way off the machine
+    (a boto3 call made before `helpers.start()` is refused instead of reaching AWS)."""
+    isolate_credentials()
+    block_network()
 
 
 def block_network() -> None:

@@ -229,3 +229,29 @@ def test_the_lab_leaves_no_temporary_folders(tmp_path: Path):
     seen = __import__("json").loads(done.stdout.strip().splitlines()[-1])
     assert seen == {"started": 1, "code files": 1, "after reset": 1, "code files after reset": 0}
     assert list(tmp_path.glob("serverless-lab-*")) == []
+
+
+def test_a_boto3_call_before_the_lab_starts_is_refused_without_reading_credentials(tmp_path: Path):
+    """design.md principle 3, for a cell run before `helpers.start()`: from `import helpers` on, boto3
+    sees only fake credentials and its request is refused, naming the cell to run."""
+    (tmp_path / ".aws").mkdir()
+    (tmp_path / ".aws" / "credentials").write_text(f"[default]\naws_access_key_id = {CANARY_KEY}\n"
+                                                   "aws_secret_access_key = canary\n")
+    script = textwrap.dedent("""
+        import json, boto3, helpers
+        key = boto3.Session().get_credentials().access_key
+        try:
+            boto3.client("sqs").list_queues()
+            said = "not blocked"
+        except Exception as error:
+            said = type(error).__name__ + ": " + str(error)
+        print(json.dumps({"key": key, "said": said}))
+    """)
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env = {**clean, "HOME": str(tmp_path), "AWS_PROFILE": "default"}
+    done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    seen = __import__("json").loads(done.stdout.strip().splitlines()[-1])
+    assert seen["key"] == "testing"
+    assert seen["said"].startswith("SandboxEscapeError: The lab's sandbox blocked a request to https://sqs.")
+    assert "lab = helpers.start()" in seen["said"]
