@@ -53,7 +53,7 @@ test-fast: env
 	$(BIN)/python -m pytest -n 2 --dist loadfile -m "not notebooks and not browser"
 
 bench: env
-	@for script in benchmarks/*.py; do echo "== $$script"; $(BIN)/python $$script; done
+	$(BIN)/python benchmarks/harness.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache book/_build

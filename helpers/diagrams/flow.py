@@ -6,13 +6,14 @@ from collections import Counter
 from typing import TYPE_CHECKING
 
 import graphviz
-import pandas as pd
 
 from .interactions import Interaction, Participant, interactions
 from .render import Diagram
 from .style import ERROR_COLOR, FONT, LINKS, MUTED, SERVICES, add_legend, link_attrs
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from ..lab import Lab
 
 #: Rows beyond this are left out of a sequence diagram (it says so).
@@ -25,7 +26,7 @@ def draw_sequence(flow: str | pd.DataFrame = "last", lab: Lab | None = None, *, 
     `flow` is a trace id (or "last"), or a trace DataFrame already filtered to what you want to see.
     Synchronous calls are solid, asynchronous deliveries dashed, responses dotted, failures red.
     """
-    frame = flow if isinstance(flow, pd.DataFrame) else _trace(lab, flow)
+    frame = _trace(lab, flow) if flow is None or isinstance(flow, str) else flow
     items = interactions(frame)
     shown, hidden = items[:MAX_ROWS], len(items) - MAX_ROWS
     if hidden > 0:

@@ -5,7 +5,6 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..motoext.events import ARCHIVE_RULE_OWNER
 from . import asl
 from .style import kind_of_arn, short_name, shorten
 
@@ -117,6 +116,7 @@ def _read_sns(inv: Inventory, account: str, region: str) -> None:
 
 def _read_events(inv: Inventory, account: str, region: str) -> None:
     from moto.events.models import events_backends
+    from ..motoext.events import ARCHIVE_RULE_OWNER
 
     backend = events_backends[account][region]
     for bus in backend.event_buses.values():

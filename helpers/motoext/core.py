@@ -80,14 +80,6 @@ def bound_trace(header: str | None) -> Iterator[None]:
         _local.trace = saved
 
 #: moto services the lab uses; importing them up front lets the clock patch reach every module.
-SERVICE_MODULES = (
-    "moto.awslambda.models", "moto.sqs.models", "moto.sns.models", "moto.events.models",
-    "moto.events.notifications", "moto.stepfunctions.models", "moto.stepfunctions.parser.models",
-    "moto.logs.models", "moto.dynamodb.models", "moto.dynamodbstreams.models", "moto.kinesis.models",
-    "moto.iam.models", "moto.s3.models", "moto.sts.models",
-)
-
-
 #: Request parameters that name the resource an API call is about, in order of preference.
 _RESOURCE_PARAMS = ("FunctionName", "QueueUrl", "QueueName", "Rule", "TopicArn", "TargetArn", "stateMachineArn",
                     "executionArn", "StateMachineArn", "EventBusName", "Name", "TableName",
@@ -204,14 +196,11 @@ PATCHES = [UTCNOW, PROCESS_REQUEST]
 def spread_utcnow() -> None:
     """Point every loaded moto module's own `utcnow` name at the patched function.
 
-    Many moto modules do `from moto.core.utils import utcnow`; they hold the original function.
+    Many moto modules do `from moto.core.utils import utcnow`; those loaded before the patch hold
+    the original function (those moto loads later import the patched one).
     """
-    import importlib
-
     import moto.core.utils as core_utils
 
-    for name in SERVICE_MODULES:
-        importlib.import_module(name)
     patched = core_utils.utcnow
     original = getattr(patched, "__lab_original__", patched)
     for module in list(sys.modules.values()):
