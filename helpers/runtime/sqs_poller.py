@@ -93,7 +93,7 @@ class QueuePoller:
         backend, queue = _queue(esm.event_source_arn)
         if queue is None:
             return
-        available = len(queue.messages)
+        available = queue.approximate_number_of_messages  # O(1): the lab's index of the queue
         if not available or (not window_closed and self._gathering(esm, available)):
             return
         self._windows.pop(esm.uuid, None)
@@ -101,7 +101,7 @@ class QueuePoller:
                                            message_attribute_names=["All"])
         if messages:
             self._deliver(esm, backend, queue, messages)
-            if queue.messages:
+            if queue.approximate_number_of_messages:
                 self._schedule(esm)
 
     def _gathering(self, esm: Any, available: int) -> bool:
