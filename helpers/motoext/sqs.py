@@ -138,8 +138,10 @@ def _receive_now(backend: Any, queue: Any, count: int, visibility_timeout: int,
 
 def _wait_for_messages(queue: Any, seconds: int) -> bool:
     """Long polling on the virtual clock: run the clock's jobs, in order, until a message is
-    available or `seconds` have passed (aws-semantics.md 5; Q7). False if the clock cannot move
-    (the call was made from inside work the clock is running, such as a handler)."""
+    available or `seconds` have passed (aws-semantics.md 5; Q7). False if the clock cannot move:
+    the call was made from inside another call (a handler's) or from work the clock is running."""
+    if core.call_depth() > 1:
+        return False
     clock = core.scheduler()
     deadline = clock.now() + dt.timedelta(seconds=seconds)
     index = queue_index(queue)
