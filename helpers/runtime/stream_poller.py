@@ -24,7 +24,7 @@ from typing import Any
 from moto.moto_api._internal import mock_random
 
 from ..motoext.core import notify
-from .batch_invoke import current_mapping, function_of, invoke_batch, mappings_for, request_id
+from .batch_invoke import current_mapping, function_of, function_or_report, invoke_batch, mappings_for, request_id
 from .batch_response import read_batch_result
 from .clock import VirtualClock
 from .event_filters import RecordFilter
@@ -111,6 +111,8 @@ class StreamPoller:
         shard = self._shards.get((esm.uuid, shard_id)) if esm is not None else None
         if esm is None or not esm.enabled or source is None or shard is None or shard.blocked:
             return
+        if function_or_report(esm) is None:
+            return  # the records wait in the shard
         if not shard.pending:
             records = source.records(shard_id, shard.position, esm.batch_size, esm)
             if not records:
