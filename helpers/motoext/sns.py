@@ -5,6 +5,7 @@ envelope, ignores `equals-ignore-case` (it lowers the value, not the rule), buil
 the policy is set (so a later `FilterPolicyScope` is ignored), and leaves FIFO deduplication to the
 queue. These patches (aws-semantics.md 5):
 
+- a FIFO topic drops a duplicate published within 5 minutes (it is accepted, not delivered) [Q6];
 - deliver each notification after Publish has returned, one job per subscription;
 - apply the filter policy (scope `MessageAttributes` or `MessageBody` [Q2]) at delivery;
 - send SQS subscribers the JSON envelope, or the bare message with raw message delivery [Q3];
@@ -30,10 +31,12 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+from moto.moto_api._internal import mock_random
 from moto.sns.utils import FilterPolicyMatcher
 
 from . import targets
 from .core import notify, scheduler
+from .deduplication import DeduplicationWindow
 from .patching import Patch
 
 #: How many retries SNS makes to AWS-managed endpoints (Lambda, SQS) in each phase [Q1].
@@ -209,6 +212,23 @@ def _make_subscription_publish(original: Callable[..., Any]) -> Callable[..., An
     return publish
 
 
+def _make_topic_publish(original: Callable[..., Any]) -> Callable[..., Any]:
+    def publish(self: Any, message: str, subject: str | None = None,
+                message_attributes: dict[str, Any] | None = None, group_id: str | None = None,
+                deduplication_id: str | None = None, message_structure: str | None = None) -> str:
+        if self.fifo_topic:
+            key = deduplication_id or hashlib.sha256(message.encode("utf-8")).hexdigest()
+            scope = group_id if getattr(self, "fifo_throughput_scope", "Topic") == "MessageGroup" else None
+            window = self.__dict__.setdefault("_lab_deduplication", DeduplicationWindow())
+            if not window.first_copy((scope, key), scheduler().now().timestamp() * 1000):
+                message_id = str(mock_random.uuid4())  # accepted, not delivered
+                notify("sns", "deduplicated", self.name, message_id=message_id, deduplication_id=key)
+                return message_id
+        return original(self, message, subject, message_attributes, group_id, deduplication_id, message_structure)
+
+    return publish
+
+
 def _make_field_match(original: Any) -> Any:
     match = original.__func__ if isinstance(original, staticmethod) else original
 
@@ -237,6 +257,14 @@ SUBSCRIPTION_PUBLISH = Patch(
     "FIFO ids, retries and the subscription DLQ (aws-semantics.md 5 [Q1][Q2][Q3][Q6])",
     make=_make_subscription_publish,
 )
+TOPIC_PUBLISH = Patch(
+    target="moto.sns.models:Topic.publish",
+    signature="(self, message: str, subject: str | None = None, message_attributes: dict[str, typing.Any] | None = None, "
+    "group_id: str | None = None, deduplication_id: str | None = None, message_structure: str | None = None) -> str",
+    rule="A FIFO topic accepts a duplicate (same deduplication id within 5 minutes, per topic or per message "
+    "group with FifoThroughputScope MessageGroup) but does not deliver it (aws-semantics.md 5 [Q6])",
+    make=_make_topic_publish,
+)
 FIELD_MATCH = Patch(
     target="moto.sns.utils:FilterPolicyMatcher._field_match",
     signature="(field: str, rules: list[typing.Any], dict_body: dict[str, typing.Any], "
@@ -244,4 +272,4 @@ FIELD_MATCH = Patch(
     rule="Filter policy equals-ignore-case matches regardless of case (aws-semantics.md 5 [Q2])",
     make=_make_field_match,
 )
-PATCHES = [SUBSCRIPTION_PUBLISH, FIELD_MATCH]
+PATCHES = [TOPIC_PUBLISH, SUBSCRIPTION_PUBLISH, FIELD_MATCH]

@@ -162,7 +162,7 @@ def _make_add_message(original: Callable[..., Any]) -> Callable[..., Any]:
         index = queue_index(self)
         if self.fifo_queue and message.deduplication_id:
             scope = message.group_id if self.deduplication_scope == "messageGroup" else None
-            if not index.first_copy((scope, message.deduplication_id), message.sent_timestamp):
+            if not index.deduplication.first_copy((scope, message.deduplication_id), message.sent_timestamp):
                 message._lab_duplicate = True
                 return
         index.add(message)

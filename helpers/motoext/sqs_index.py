@@ -18,14 +18,13 @@ import itertools
 from collections import Counter
 from typing import Any, Callable, Iterable
 
+from .deduplication import DeduplicationWindow
+
 DELAYED, AVAILABLE, IN_FLIGHT, GONE = "delayed", "available", "in flight", "gone"
 
 #: Times are compared with this tolerance (ms): a job scheduled for the instant a visibility timeout
 #: ends reads the clock back through float arithmetic, which may fall a few nanoseconds short.
 EDGE_MS = 0.01
-
-#: FIFO deduplication interval (aws-semantics.md 5; Q6).
-DEDUPLICATION_MS = 5 * 60 * 1000
 
 _Entry = tuple  # (seq, token, message) on the available heap; (due_ms, seq, token, message) on the timed one
 
@@ -44,7 +43,7 @@ class QueueIndex:
         self._counts: Counter[str] = Counter()
         self.handles: dict[str, Any] = {}
         self.in_flight_groups: Counter[str] = Counter()
-        self._dedup: dict[tuple[str | None, str], float] = {}
+        self.deduplication = DeduplicationWindow()
 
     # -- adding and moving ---------------------------------------------------------------------
     def add(self, message: Any) -> None:
@@ -123,18 +122,6 @@ class QueueIndex:
         """Return entries `take` gave out and the caller skipped."""
         for entry in entries:
             heapq.heappush(self._available, entry)
-
-    def first_copy(self, key: tuple[str | None, str], sent_ms: float) -> bool:
-        """Whether a FIFO message with deduplication `key` sent at `sent_ms` is the first within the
-        5-minute interval (AWS keeps tracking the id after the message was received and deleted)."""
-        dedup = self._dedup
-        for old in [k for k, at in itertools.takewhile(
-                lambda item: item[1] + DEDUPLICATION_MS <= sent_ms, dedup.items())]:
-            del dedup[old]
-        if key in dedup:
-            return False
-        dedup[key] = sent_ms
-        return True
 
     # -- internals -----------------------------------------------------------------------------
     def _current(self, message: Any, token: int) -> bool:
