@@ -10,11 +10,11 @@ from typing import Iterator
 
 import boto3
 
-from . import awslambda, core, dynamodb, events, kinesis, lambda_esm, sns, sqs, stepfunctions
+from . import awslambda, core, dynamodb, events, events_patterns, kinesis, lambda_esm, sns, sqs, stepfunctions
 from .patching import MOTO_VERSION, LabSetupError, Patch, verify
 
 ALL_PATCHES: list[Patch] = [*core.PATCHES, *awslambda.PATCHES, *stepfunctions.PATCHES,
-                            *sns.PATCHES, *events.PATCHES, *lambda_esm.PATCHES, *sqs.PATCHES,
+                            *sns.PATCHES, *events.PATCHES, *events_patterns.PATCHES, *lambda_esm.PATCHES, *sqs.PATCHES,
                             *dynamodb.PATCHES, *kinesis.PATCHES]
 
 _installed = False

@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from moto.moto_api._internal import mock_random
+from moto.sns.exceptions import SNSInvalidParameter
 from moto.sns.utils import FilterPolicyMatcher
 
 from . import targets
@@ -212,6 +213,45 @@ def _make_subscription_publish(original: Callable[..., Any]) -> Callable[..., An
     return publish
 
 
+#: Subscription attributes AWS parses, and what it answers when they are wrong. The wording is the
+#: one LocalStack's AWS-validated tests record (tests/aws/services/sns/test_sns.py): "Invalid parameter:
+#: " for SetSubscriptionAttributes, "Invalid parameter: Attributes Reason: " for Subscribe.
+_SCOPES = ("MessageAttributes", "MessageBody")
+
+
+def attribute_problem(name: str, value: Any) -> str | None:
+    """Why SNS refuses subscription attribute `name`=`value`, or None."""
+    if name in ("FilterPolicy", "RedrivePolicy") and value:
+        try:
+            json.loads(value)
+        except (TypeError, ValueError):
+            return f"{name}: failed to parse JSON."
+    if name == "FilterPolicyScope" and value not in _SCOPES:
+        return f"FilterPolicyScope: Invalid value [{value}]. Please use either MessageBody or MessageAttributes"
+    return None
+
+
+def _make_set_subscription_attributes(original: Callable[..., Any]) -> Callable[..., Any]:
+    def set_subscription_attributes(self: Any, arn: str, name: str, value: Any) -> None:
+        problem = attribute_problem(name, value)
+        if problem:
+            raise SNSInvalidParameter(f"Invalid parameter: {problem}")
+        original(self, arn, name, value)
+
+    return set_subscription_attributes
+
+
+def _make_subscribe_response(original: Callable[..., Any]) -> Callable[..., Any]:
+    def subscribe(self: Any) -> Any:
+        for name, value in (self._get_attributes() or {}).items():
+            problem = attribute_problem(name, value)
+            if problem:  # refused before the subscription exists
+                raise SNSInvalidParameter(f"Invalid parameter: Attributes Reason: {problem}")
+        return original(self)
+
+    return subscribe
+
+
 def _make_topic_publish(original: Callable[..., Any]) -> Callable[..., Any]:
     def publish(self: Any, message: str, subject: str | None = None,
                 message_attributes: dict[str, Any] | None = None, group_id: str | None = None,
@@ -265,6 +305,19 @@ TOPIC_PUBLISH = Patch(
     "group with FifoThroughputScope MessageGroup) but does not deliver it (aws-semantics.md 5 [Q6])",
     make=_make_topic_publish,
 )
+SET_SUBSCRIPTION_ATTRIBUTES = Patch(
+    target="moto.sns.models:SNSBackend.set_subscription_attributes",
+    signature="(self, arn: str, name: str, value: Any) -> None",
+    rule="SetSubscriptionAttributes refuses a FilterPolicy or RedrivePolicy that is not JSON and an unknown "
+    "FilterPolicyScope with InvalidParameter (aws-semantics.md 5 [Q2])",
+    make=_make_set_subscription_attributes,
+)
+SUBSCRIBE_RESPONSE = Patch(
+    target="moto.sns.responses:SNSResponse.subscribe",
+    signature="(self) -> moto.core.responses.ActionResult",
+    rule="Subscribe refuses bad attributes before it creates the subscription (InvalidParameter)",
+    make=_make_subscribe_response,
+)
 FIELD_MATCH = Patch(
     target="moto.sns.utils:FilterPolicyMatcher._field_match",
     signature="(field: str, rules: list[typing.Any], dict_body: dict[str, typing.Any], "
@@ -272,4 +325,4 @@ FIELD_MATCH = Patch(
     rule="Filter policy equals-ignore-case matches regardless of case (aws-semantics.md 5 [Q2])",
     make=_make_field_match,
 )
-PATCHES = [TOPIC_PUBLISH, SUBSCRIPTION_PUBLISH, FIELD_MATCH]
+PATCHES = [TOPIC_PUBLISH, SUBSCRIPTION_PUBLISH, SET_SUBSCRIPTION_ATTRIBUTES, SUBSCRIBE_RESPONSE, FIELD_MATCH]

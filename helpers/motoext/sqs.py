@@ -15,6 +15,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import functools
+import json
 import string
 from typing import Any, Callable
 
@@ -275,6 +276,22 @@ def _make_retention_check(original: Callable[..., Any]) -> Callable[..., Any]:
     return is_message_valid_based_on_retention_period
 
 
+def _make_is_empty_redrive_policy(original: Any) -> Any:
+    check = original.__func__ if isinstance(original, staticmethod) else original
+
+    def _is_empty_redrive_policy(policy: Any) -> bool:
+        if isinstance(policy, str) and policy:
+            try:
+                json.loads(policy)
+            except ValueError:
+                raise InvalidParameterValue(
+                    f"Value {policy} for parameter RedrivePolicy is invalid. "
+                    "Reason: Redrive policy is not a valid JSON map.") from None
+        return check(policy)
+
+    return staticmethod(_is_empty_redrive_policy)
+
+
 def receipt_handle() -> str:
     """moto's `generate_receipt_handle` (185 random lowercase letters) drawing exactly the numbers
     `random.choice` draws from moto's seeded generator, without its per-letter call overhead."""
@@ -369,6 +386,13 @@ ATTRIBUTE_NAMES = Patch(
     "attribute three times per message)",
     make=lambda original: functools.lru_cache(maxsize=256)(original),
 )
+REDRIVE_POLICY_JSON = Patch(
+    target="moto.sqs.models:Queue._is_empty_redrive_policy",
+    signature="(policy: Any) -> bool",
+    rule="A RedrivePolicy that is not JSON is InvalidParameterValue, 'Value <policy> for parameter "
+    "RedrivePolicy is invalid. Reason: ...' (AWS's shape; the reason is the lab's words)",
+    make=_make_is_empty_redrive_policy,
+)
 RECEIPT_HANDLE = Patch(
     target="moto.sqs.models:generate_receipt_handle",
     signature="() -> str",
@@ -389,4 +413,4 @@ SQS_UNIX_TIME_MILLIS = Patch(
 )
 PATCHES = [SQS_UNIX_TIME, SQS_UNIX_TIME_MILLIS, RETENTION_CHECK, ADD_MESSAGE, QUEUE_DELETE_MESSAGE, SEND_MESSAGE,
            RECEIVE_MESSAGE, DELETE_MESSAGE, CHANGE_MESSAGE_VISIBILITY, PURGE_QUEUE, AVAILABLE_MESSAGES, *COUNTS,
-           ATTRIBUTE_NAMES, RECEIPT_HANDLE]
+           ATTRIBUTE_NAMES, RECEIPT_HANDLE, REDRIVE_POLICY_JSON]
