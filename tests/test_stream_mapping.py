@@ -273,3 +273,23 @@ def test_a_stream_mapping_whose_function_was_deleted_keeps_its_records(lab):
     deploy(lab)
     lambda_.update_event_source_mapping(UUID=uuid, BatchSize=100)
     assert batches() == [["one", "two"]]
+
+
+def test_s3_on_failure_destination_gets_the_record_and_the_batch(lab):
+    """For an S3 on-failure destination Lambda writes the invocation record with the whole batch
+    (`payload`) under `aws/lambda/<mapping UUID>/<shard ID>/YYYY/MM/DD/YYYY-MM-DDTHH.MM.SS-<UUID>`
+    (https://docs.aws.amazon.com/lambda/latest/dg/kinesis-on-failure-destination.html)."""
+    s3 = boto3.client("s3")
+    s3.create_bucket(Bucket="stream-failures")
+    deploy(lab)
+    uuid = map_stream(kinesis_stream(), BatchSize=2, MaximumRetryAttempts=0,
+                      DestinationConfig={"OnFailure": {"Destination": "arn:aws:s3:::stream-failures"}})
+    put("poison-1", "ok-1")
+    lab.advance(minutes=1)
+    [key] = [o["Key"] for o in s3.list_objects_v2(Bucket="stream-failures")["Contents"]]
+    assert key.startswith(f"aws/lambda/{uuid}/shardId-000000000000/2026/01/05/2026-01-05T09.00.00-")
+    record = json.loads(s3.get_object(Bucket="stream-failures", Key=key)["Body"].read())
+    assert record["requestContext"]["condition"] == "RetryAttemptsExhausted"
+    assert record["KinesisBatchInfo"]["batchSize"] == 2
+    payloads = [base64.b64decode(r["kinesis"]["data"]).decode() for r in json.loads(record["payload"])["Records"]]
+    assert payloads == ["poison-1", "ok-1"]
