@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from moto.moto_api._internal import mock_random
-from moto.sns.exceptions import SNSInvalidParameter
+from moto.sns.exceptions import SNSInvalidParameter, TopicNotFound
 from moto.sns.utils import FilterPolicyMatcher
 
 from . import targets
@@ -252,6 +252,24 @@ def _make_subscribe_response(original: Callable[..., Any]) -> Callable[..., Any]
     return subscribe
 
 
+def _make_backend_publish(original: Callable[..., Any]) -> Callable[..., Any]:
+    def publish(self: Any, message: str, arn: str | None, phone_number: str | None = None,
+                subject: str | None = None, message_attributes: dict[str, Any] | None = None,
+                group_id: str | None = None, deduplication_id: str | None = None,
+                message_structure: str | None = None) -> str:
+        if not message:
+            raise SNSInvalidParameter("Invalid parameter: Empty message")
+        if arn and ":endpoint/" not in arn and not phone_number:
+            if arn not in self.topics:
+                raise TopicNotFound()  # moto answers "Endpoint does not exist"
+            if self.topics[arn].fifo_topic and not group_id:  # moto answers MissingParameter
+                raise SNSInvalidParameter("Invalid parameter: The MessageGroupId parameter is required for FIFO topics")
+        return original(self, message, arn, phone_number, subject, message_attributes, group_id,
+                        deduplication_id, message_structure)
+
+    return publish
+
+
 def _make_topic_publish(original: Callable[..., Any]) -> Callable[..., Any]:
     def publish(self: Any, message: str, subject: str | None = None,
                 message_attributes: dict[str, Any] | None = None, group_id: str | None = None,
@@ -297,6 +315,15 @@ SUBSCRIPTION_PUBLISH = Patch(
     "FIFO ids, retries and the subscription DLQ (aws-semantics.md 5 [Q1][Q2][Q3][Q6])",
     make=_make_subscription_publish,
 )
+BACKEND_PUBLISH = Patch(
+    target="moto.sns.models:SNSBackend.publish",
+    signature="(self, message: str, arn: str | None, phone_number: str | None = None, subject: str | None = None, "
+    "message_attributes: dict[str, typing.Any] | None = None, group_id: str | None = None, "
+    "deduplication_id: str | None = None, message_structure: str | None = None) -> str",
+    rule="Publish to a topic that does not exist is NotFound 'Topic does not exist'; an empty message, or a "
+    "FIFO topic's message without MessageGroupId, is InvalidParameter",
+    make=_make_backend_publish,
+)
 TOPIC_PUBLISH = Patch(
     target="moto.sns.models:Topic.publish",
     signature="(self, message: str, subject: str | None = None, message_attributes: dict[str, typing.Any] | None = None, "
@@ -325,4 +352,4 @@ FIELD_MATCH = Patch(
     rule="Filter policy equals-ignore-case matches regardless of case (aws-semantics.md 5 [Q2])",
     make=_make_field_match,
 )
-PATCHES = [TOPIC_PUBLISH, SUBSCRIPTION_PUBLISH, SET_SUBSCRIPTION_ATTRIBUTES, SUBSCRIBE_RESPONSE, FIELD_MATCH]
+PATCHES = [BACKEND_PUBLISH, TOPIC_PUBLISH, SUBSCRIPTION_PUBLISH, SET_SUBSCRIPTION_ATTRIBUTES, SUBSCRIBE_RESPONSE, FIELD_MATCH]

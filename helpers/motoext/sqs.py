@@ -292,6 +292,22 @@ def _make_is_empty_redrive_policy(original: Any) -> Any:
     return staticmethod(_is_empty_redrive_policy)
 
 
+#: ReceiveMessage's ranges and AWS's reasons ("Value 11 for parameter MaxNumberOfMessages is invalid. ...").
+_RECEIVE_RANGES = {"MaxNumberOfMessages": (1, 10, "Must be between 1 and 10, if provided."),
+                   "WaitTimeSeconds": (0, 20, "Must be >= 0 and <= 20, if provided.")}
+
+
+def _make_receive_response(original: Callable[..., Any]) -> Callable[..., Any]:
+    def receive_message(self: Any) -> Any:
+        for name, (low, high, reason) in _RECEIVE_RANGES.items():
+            value = self._get_param(name)
+            if value is not None and not low <= int(value) <= high:
+                raise InvalidParameterValue(f"Value {value} for parameter {name} is invalid. Reason: {reason}")
+        return original(self)
+
+    return receive_message
+
+
 def receipt_handle() -> str:
     """moto's `generate_receipt_handle` (185 random lowercase letters) drawing exactly the numbers
     `random.choice` draws from moto's seeded generator, without its per-letter call overhead."""
@@ -386,6 +402,13 @@ ATTRIBUTE_NAMES = Patch(
     "attribute three times per message)",
     make=lambda original: functools.lru_cache(maxsize=256)(original),
 )
+RECEIVE_PARAMETERS = Patch(
+    target="moto.sqs.responses:SQSResponse.receive_message",
+    signature="(self) -> moto.core.responses.ActionResult",
+    rule="ReceiveMessage answers an out-of-range MaxNumberOfMessages or WaitTimeSeconds in AWS's words "
+    "(aws-semantics.md 5 [Q7][Q8])",
+    make=_make_receive_response,
+)
 REDRIVE_POLICY_JSON = Patch(
     target="moto.sqs.models:Queue._is_empty_redrive_policy",
     signature="(policy: Any) -> bool",
@@ -413,4 +436,4 @@ SQS_UNIX_TIME_MILLIS = Patch(
 )
 PATCHES = [SQS_UNIX_TIME, SQS_UNIX_TIME_MILLIS, RETENTION_CHECK, ADD_MESSAGE, QUEUE_DELETE_MESSAGE, SEND_MESSAGE,
            RECEIVE_MESSAGE, DELETE_MESSAGE, CHANGE_MESSAGE_VISIBILITY, PURGE_QUEUE, AVAILABLE_MESSAGES, *COUNTS,
-           ATTRIBUTE_NAMES, RECEIPT_HANDLE, REDRIVE_POLICY_JSON]
+           ATTRIBUTE_NAMES, RECEIPT_HANDLE, REDRIVE_POLICY_JSON, RECEIVE_PARAMETERS]
