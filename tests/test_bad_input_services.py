@@ -207,7 +207,8 @@ CASES = [
          "ValidationException", r"Parameter nope is not valid\. Reason: Provided Arn is not in correct format\.",
          EVENTS_API.format("PutTargets") + " (ValidationException)"),
     Case("events-api-destination-off-this-machine", lambda b: b.events.put_targets(Rule="orders", Targets=[{
-        "Id": "t1", "Arn": _api_destination(b, "https://api.example.com/x"), "RoleArn": f"arn:aws:iam::{ACCOUNT}:role/r"}]),
+        "Id": "t1", "Arn": _api_destination(b, "https://api.example.com/x"),
+        "RoleArn": f"arn:aws:iam::{ACCOUNT}:role/r"}]),
          "ValidationException", r"Target t1: the lab delivers API destinations only to this machine.*",
          "the lab's own rule: nothing leaves the machine (design.md, Principles 3)"),
     # -- DynamoDB and DynamoDB Streams ---------------------------------------------------------

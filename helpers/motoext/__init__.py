@@ -14,8 +14,8 @@ from . import awslambda, core, dynamodb, events, events_patterns, kinesis, lambd
 from .patching import MOTO_VERSION, LabSetupError, Patch, verify
 
 ALL_PATCHES: list[Patch] = [*core.PATCHES, *awslambda.PATCHES, *stepfunctions.PATCHES,
-                            *sns.PATCHES, *events.PATCHES, *events_patterns.PATCHES, *lambda_esm.PATCHES, *sqs.PATCHES,
-                            *dynamodb.PATCHES, *kinesis.PATCHES]
+                            *sns.PATCHES, *events.PATCHES, *events_patterns.PATCHES, *lambda_esm.PATCHES,
+                            *sqs.PATCHES, *dynamodb.PATCHES, *kinesis.PATCHES]
 
 _installed = False
 
