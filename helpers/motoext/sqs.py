@@ -90,9 +90,9 @@ def _wake_when_available(queue: Any, message: Any) -> None:
         lambda_esm.wake(queue.queue_arn)
 
 
-def _watch_visibility(queue: Any, message: Any) -> None:
-    """Look again when the message's visibility timeout runs out (`_visible_again` reports it)."""
-    wait_ms = message.visible_at - unix_time_millis()
+def _watch_visibility(queue: Any, visible_at: float) -> None:
+    """Look again when a visibility timeout runs out at `visible_at` (`_visible_again` reports it)."""
+    wait_ms = visible_at - unix_time_millis()
     core.scheduler().call_later(max(wait_ms, 0) / 1000, queue_index(queue).catch_up,
                                 label=f"sqs visibility {queue.name}")
 
@@ -220,7 +220,8 @@ def _make_receive_message(original: Callable[..., Any]) -> Callable[..., Any]:
         for message in received:
             core.notify("sqs", "receive", queue_name, message_id=message.id,
                         receive_count=message.approximate_receive_count)
-            _watch_visibility(queue, message)
+        for visible_at in sorted({message.visible_at for message in received}):  # one look per instant
+            _watch_visibility(queue, visible_at)
         return received
 
     return receive_message
@@ -255,7 +256,7 @@ def _make_change_message_visibility(original: Callable[..., Any]) -> Callable[..
         if message._lab_state == AVAILABLE:
             lambda_esm.wake(queue.queue_arn)
         else:
-            _watch_visibility(queue, message)
+            _watch_visibility(queue, visible_at)
 
     return change_message_visibility
 
