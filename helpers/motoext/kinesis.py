@@ -7,9 +7,6 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from moto.kinesis.exceptions import InvalidArgumentError, ResourceInUseError
-from moto.kinesis.utils import decompose_shard_iterator
-
 from . import lambda_esm
 from .patching import Patch
 
@@ -28,6 +25,8 @@ def _make_create_stream(original: Callable[..., Any]) -> Callable[..., Any]:
     def create_stream(self: Any, stream_name: str, shard_count: int, stream_mode: dict[str, str] | None = None,
                       retention_period_hours: int | None = None) -> Any:
         if stream_name in self.streams:  # moto's message is the bare name
+            from moto.kinesis.exceptions import ResourceInUseError
+
             raise ResourceInUseError(f"Stream {stream_name} under account {self.account_id} already exists.")
         return original(self, stream_name, shard_count, stream_mode, retention_period_hours)
 
@@ -36,6 +35,9 @@ def _make_create_stream(original: Callable[..., Any]) -> Callable[..., Any]:
 
 def _make_get_records(original: Callable[..., Any]) -> Callable[..., Any]:
     def get_records(self: Any, stream_arn: str | None, shard_iterator: str, limit: int | None) -> Any:
+        from moto.kinesis.exceptions import InvalidArgumentError
+        from moto.kinesis.utils import decompose_shard_iterator
+
         try:
             name, _shard, _position = decompose_shard_iterator(shard_iterator)
         except ValueError:  # not an iterator moto issued (binascii.Error is a ValueError)

@@ -327,7 +327,8 @@ BACKEND_PUBLISH = Patch(
 TOPIC_PUBLISH = Patch(
     target="moto.sns.models:Topic.publish",
     signature="(self, message: str, subject: str | None = None, "
-    "message_attributes: dict[str, typing.Any] | None = None, group_id: str | None = None, deduplication_id: str | None = None, message_structure: str | None = None) -> str",
+    "message_attributes: dict[str, typing.Any] | None = None, group_id: str | None = None, "
+    "deduplication_id: str | None = None, message_structure: str | None = None) -> str",
     rule="A FIFO topic accepts a duplicate (same deduplication id within 5 minutes, per topic or per message "
     "group with FifoThroughputScope MessageGroup) but does not deliver it (aws-semantics.md 5 [Q6])",
     make=_make_topic_publish,

@@ -21,15 +21,21 @@ from typing import Any, Callable
 
 import moto.core.utils as moto_utils
 from moto.moto_api._internal import mock_random
-from moto.sqs.constants import MAXIMUM_VISIBILITY_TIMEOUT
-from moto.sqs.exceptions import InvalidParameterValue, ReceiptHandleIsInvalid
-from moto.sqs.models import _filter_message_attributes
 
 from . import core, lambda_esm
 from .patching import Patch
 from .sqs_index import AVAILABLE, DELAYED, EDGE_MS, IN_FLIGHT, QueueIndex
 
 _RECEIPT_HANDLE_LENGTH = 185
+#: A message's total visibility timeout is at most 12 hours (aws-semantics.md 5; Q5).
+MAXIMUM_VISIBILITY_TIMEOUT = 12 * 3600
+
+
+def _errors() -> Any:
+    """moto's SQS exceptions (imported on first use: importing them loads moto's SQS models)."""
+    import moto.sqs.exceptions
+
+    return moto.sqs.exceptions
 
 
 _UNIX_EPOCH = dt.datetime(1970, 1, 1)
@@ -111,6 +117,8 @@ def _receive_now(backend: Any, queue: Any, count: int, visibility_timeout: int,
                  attribute_names: list[str]) -> list[Any]:
     """Receive up to `count` available messages: FIFO groups with a message in flight wait,
     messages past maxReceiveCount move to the DLQ, expired ones are dropped."""
+    from moto.sqs.models import _filter_message_attributes
+
     index = queue_index(queue)
     index.catch_up()
     policy = queue.redrive_policy if queue.dead_letter_queue is not None else None
@@ -179,7 +187,7 @@ def _make_queue_delete_message(original: Callable[..., Any]) -> Callable[..., An
         index = queue_index(self)
         message = index.handles.get(receipt_handle)
         if message is None:
-            raise ReceiptHandleIsInvalid()
+            raise _errors().ReceiptHandleIsInvalid()
         index.remove(message)
         self.deleted_messages.update(message.all_receipt_handles)
 
@@ -246,10 +254,10 @@ def _make_change_message_visibility(original: Callable[..., Any]) -> Callable[..
         index.catch_up()
         message = index.handles.get(receipt_handle)
         if message is None:
-            raise ReceiptHandleIsInvalid()
+            raise _errors().ReceiptHandleIsInvalid()
         visible_at = unix_time_millis() + int(visibility_timeout) * 1000
         if visible_at - message.sent_timestamp > MAXIMUM_VISIBILITY_TIMEOUT * 1000:
-            raise InvalidParameterValue(
+            raise _errors().InvalidParameterValue(
                 f"Value {visibility_timeout} for parameter VisibilityTimeout is invalid. Reason: Total "
                 f"VisibilityTimeout for the message is beyond the limit [{MAXIMUM_VISIBILITY_TIMEOUT} seconds]")
         index.change_visibility(message, visible_at)
@@ -285,7 +293,7 @@ def _make_is_empty_redrive_policy(original: Any) -> Any:
             try:
                 json.loads(policy)
             except ValueError:
-                raise InvalidParameterValue(
+                raise _errors().InvalidParameterValue(
                     f"Value {policy} for parameter RedrivePolicy is invalid. "
                     "Reason: Redrive policy is not a valid JSON map.") from None
         return check(policy)
@@ -303,7 +311,8 @@ def _make_receive_response(original: Callable[..., Any]) -> Callable[..., Any]:
         for name, (low, high, reason) in _RECEIVE_RANGES.items():
             value = self._get_param(name)
             if value is not None and not low <= int(value) <= high:
-                raise InvalidParameterValue(f"Value {value} for parameter {name} is invalid. Reason: {reason}")
+                raise _errors().InvalidParameterValue(
+                    f"Value {value} for parameter {name} is invalid. Reason: {reason}")
         return original(self)
 
     return receive_message
