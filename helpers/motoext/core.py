@@ -159,6 +159,11 @@ def set_service_time_listener(listener: Callable[[float], None] | None) -> None:
     _service_time_listener = listener
 
 
+def call_depth() -> int:
+    """How many mocked API calls this thread is inside (1: an outermost call, more: a nested one)."""
+    return getattr(_local, "depth", 0)
+
+
 def _make_process_request(original: Callable[..., Any]) -> Callable[..., Any]:
     def process_request(self: Any, request: Any) -> Any:
         depth = getattr(_local, "depth", 0)

@@ -25,13 +25,20 @@ from typing import Any, Callable, ContextManager, Sequence
 MOTO_VERSION = "5.2.5"
 
 
+class _PatchedProperty(property):
+    """A property whose getter the lab replaced (it carries `__lab_original__` like a function)."""
+
+
 class LabSetupError(RuntimeError):
     """The installed packages are not the ones the lab was built for."""
 
 
 @dataclass(frozen=True)
 class Patch:
-    """Replace `target` (``module:Class.attr`` or ``module:attr``) with `make(original)`."""
+    """Replace `target` (``module:Class.attr`` or ``module:attr``) with `make(original)`.
+
+    For a property, `signature` is its getter's and `make` may return a plain getter function.
+    """
 
     target: str
     signature: str
@@ -54,7 +61,8 @@ class Patch:
     def check(self) -> str | None:
         """None when the target still looks as expected, else a description of the difference."""
         try:
-            found = str(inspect.signature(self.original()))
+            original = self.original()
+            found = str(inspect.signature(original.fget if isinstance(original, property) else original))
         except (AttributeError, KeyError, ImportError) as err:
             return f"{self.target} is missing ({err!r})"
         if found != self.signature:
@@ -65,6 +73,8 @@ class Patch:
         owner, name = self._owner_and_name()
         original = self.original()
         replacement = self.make(original)
+        if isinstance(original, property) and not isinstance(replacement, property):
+            replacement = _PatchedProperty(replacement)
         replacement.__lab_original__ = original
         replacement.__lab_rule__ = self.rule
         setattr(owner, name, replacement)
