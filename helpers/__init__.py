@@ -5,6 +5,7 @@
     lambda_ = boto3.client("lambda")
     lambda_.create_function(..., Role=lab.role_arn, Code={"ZipFile": helpers.zip_code(code)})
     lab.advance(minutes=3)          # let virtual time pass: retries, redeliveries, waits
+    server = helpers.serve()        # the same lab for the AWS CLI or a script, on 127.0.0.1
 """
 from __future__ import annotations
 
@@ -13,9 +14,10 @@ from .diagrams import draw_architecture, draw_sequence, draw_service_map, draw_s
 from .envcheck import check_environment
 from .lab import Lab, current, start
 from .packaging import zip_code
+from .server import serve
 from .source import read_code, show_code
 from .trace import by_service, clear_trace, flows, for_trace, trace
 
 __all__ = ["Lab", "by_service", "check_environment", "clear_trace", "current", "delete_if_exists",
            "draw_architecture", "draw_sequence", "draw_service_map", "draw_state_machine", "flows",
-           "for_trace", "read_code", "show_code", "start", "trace", "zip_code"]
+           "for_trace", "read_code", "serve", "show_code", "start", "trace", "zip_code"]

@@ -1,0 +1,215 @@
+"""Server mode: the real AWS CLI, in a process of its own, against the lab served on 127.0.0.1.
+
+Each test drives `aws` (a subprocess whose only configuration is the lab-written profile and fake
+keys) and checks what AWS would answer; the lab's clock moves through `POST /lab-api/advance`.
+"""
+from __future__ import annotations
+
+import base64
+import json
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import Any, Iterator
+
+import boto3
+import pytest
+
+import helpers
+from helpers.server import HOST, LabServer
+from tests.awscli import AwsCli
+
+ECHO = '''
+import json
+
+def handler(event, context):
+    print("got", json.dumps(event))
+    if event.get("fail"):
+        raise ValueError("asked to fail")
+    return {"echo": event}
+'''
+FORWARD = '''
+import json, os
+import boto3
+
+def handler(event, context):
+    boto3.client("sqs").send_message(QueueUrl=os.environ["QUEUE_URL"], MessageBody=json.dumps(event))
+    return "forwarded"
+'''
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[LabServer]:
+    running = helpers.serve()
+    yield running
+    running.stop()
+
+
+@pytest.fixture
+def aws(server: LabServer, lab: helpers.Lab, tmp_path: Path) -> AwsCli:
+    return AwsCli(server.write_profile(tmp_path / "lab-aws"), tmp_path / "home", server.url)
+
+
+def lab_api(server: LabServer, method: str, action: str, body: dict[str, Any] | None = None) -> Any:
+    data = json.dumps(body).encode() if body is not None else (b"" if method == "POST" else None)
+    request = urllib.request.Request(f"{server.url}/lab-api/{action}", data=data, method=method)
+    with urllib.request.urlopen(request, timeout=60) as response:
+        return json.loads(response.read())
+
+
+def deploy(aws: AwsCli, lab: helpers.Lab, tmp_path: Path, name: str, code: str, **environment: str) -> None:
+    package = tmp_path / f"{name}.zip"
+    package.write_bytes(helpers.zip_code(code))
+    args = ["lambda", "create-function", "--function-name", name, "--runtime", "python3.12",
+            "--role", lab.role_arn, "--handler", "lambda_function.handler", "--zip-file", f"fileb://{package}"]
+    if environment:
+        args += ["--environment", json.dumps({"Variables": environment})]
+    assert aws(*args)["FunctionName"] == name
+
+
+def create_queue(aws: AwsCli, name: str) -> tuple[str, str]:
+    url = aws("sqs", "create-queue", "--queue-name", name)["QueueUrl"]
+    arn = aws("sqs", "get-queue-attributes", "--queue-url", url, "--attribute-names", "QueueArn")
+    return url, arn["Attributes"]["QueueArn"]
+
+
+def bodies(aws: AwsCli, queue_url: str) -> list[str]:
+    answer = aws("sqs", "receive-message", "--queue-url", queue_url, "--max-number-of-messages", "10")
+    return [message["Body"] for message in (answer or {}).get("Messages", [])]
+
+
+def test_the_server_listens_on_loopback_only(server: LabServer):
+    """Nothing outside this machine can reach the lab (design.md, Principles 3)."""
+    assert server.url.startswith(f"http://{HOST}:") and HOST == "127.0.0.1"
+
+
+def test_the_cli_deploys_a_zip_and_invokes_it_synchronously(aws, lab, tmp_path):
+    """RequestResponse: 200, the handler's result, and LogType=Tail's base64 log ending in REPORT
+    (aws-semantics.md 1.1, Status code and Log tail [L4][L8])."""
+    deploy(aws, lab, tmp_path, "echo", ECHO)
+    out = tmp_path / "out.json"
+    answer = aws("lambda", "invoke", "--function-name", "echo", "--payload", '{"n": 1}', "--log-type", "Tail", str(out))
+    assert answer["StatusCode"] == 200 and "FunctionError" not in answer
+    assert json.loads(out.read_text()) == {"echo": {"n": 1}}
+    log = base64.b64decode(answer["LogResult"]).decode()
+    assert 'got {"n": 1}' in log and "REPORT RequestId:" in log
+
+
+def test_an_uncaught_error_comes_back_unhandled_through_the_cli(aws, lab, tmp_path):
+    """A raised exception: still 200, FunctionError Unhandled, AWS's error payload (aws-semantics.md 1.1 [L6])."""
+    deploy(aws, lab, tmp_path, "echo", ECHO)
+    out = tmp_path / "out.json"
+    answer = aws("lambda", "invoke", "--function-name", "echo", "--payload", '{"fail": true}', str(out))
+    assert answer["StatusCode"] == 200 and answer["FunctionError"] == "Unhandled"
+    assert json.loads(out.read_text())["errorType"] == "ValueError"
+
+
+def test_an_async_invoke_returns_202_and_retries_on_the_lab_clock(aws, server, lab, tmp_path):
+    """Event: 202 with an empty body; a failing function is tried again 1 and then 2 minutes later
+    (aws-semantics.md 1.2 [L1][L2]); the clock moves through the lab's HTTP endpoint."""
+    deploy(aws, lab, tmp_path, "echo", ECHO)
+    out = tmp_path / "out.json"
+    answer = aws("lambda", "invoke", "--function-name", "echo", "--invocation-type", "Event",
+                 "--payload", '{"fail": true}', str(out))
+    assert answer["StatusCode"] == 202 and out.read_bytes() == b""
+
+    def attempts() -> int:
+        return len(lab.trace(service="lambda").query("action == 'invoke'"))
+
+    assert attempts() == 1  # the first attempt ran before the CLI's call returned
+    assert lab_api(server, "POST", "advance", {"seconds": 59})["now"].endswith("09:00:59+00:00")
+    assert attempts() == 1
+    lab_api(server, "POST", "advance", {"seconds": 1})
+    assert attempts() == 2
+    lab_api(server, "POST", "advance", {"minutes": 2})
+    assert attempts() == 3
+
+
+def test_a_handlers_own_boto3_calls_reach_the_served_account(aws, lab, tmp_path):
+    """A handler deployed by the CLI runs in the lab; what it sends, the CLI reads (design.md, The Lambda runtime)."""
+    queue_url, _ = create_queue(aws, "forwarded")
+    deploy(aws, lab, tmp_path, "forward", FORWARD, QUEUE_URL=queue_url)
+    aws("lambda", "invoke", "--function-name", "forward", "--invocation-type", "Event",
+        "--payload", '{"order": 7}', str(tmp_path / "out.json"))
+    assert bodies(aws, queue_url) == ['{"order": 7}']
+
+
+def test_put_events_delivers_to_a_queue_the_cli_reads(aws, lab):
+    """A rule matching the event sends it, in EventBridge's envelope, to its SQS target (aws-semantics.md 4 [E1][E4])."""
+    queue_url, queue_arn = create_queue(aws, "orders")
+    aws("events", "put-rule", "--name", "orders", "--event-pattern", json.dumps({"source": ["shop"]}))
+    aws("events", "put-targets", "--rule", "orders", "--targets", json.dumps([{"Id": "q", "Arn": queue_arn}]))
+    entries = [{"Source": "shop", "DetailType": "OrderPlaced", "Detail": '{"id": 1}'},
+               {"Source": "other", "DetailType": "OrderPlaced", "Detail": '{"id": 2}'}]
+    assert aws("events", "put-events", "--entries", json.dumps(entries))["FailedEntryCount"] == 0
+    [body] = bodies(aws, queue_url)
+    event = json.loads(body)
+    assert event["detail"] == {"id": 1} and event["account"] == lab.account_id and event["version"] == "0"
+
+
+def test_an_execution_waits_on_the_lab_clock_until_advanced_over_http(aws, server, lab, tmp_path):
+    """A Wait of an hour passes only when the clock is advanced, then the Task invokes the function
+    (aws-semantics.md 6, States [S9])."""
+    deploy(aws, lab, tmp_path, "echo", ECHO)
+    function_arn = f"arn:aws:lambda:{lab.region}:{lab.account_id}:function:echo"
+    definition = {"StartAt": "Wait", "States": {
+        "Wait": {"Type": "Wait", "Seconds": 3600, "Next": "Echo"},
+        "Echo": {"Type": "Task", "Resource": function_arn, "End": True}}}
+    machine = aws("stepfunctions", "create-state-machine", "--name", "later", "--role-arn", lab.role_arn,
+                  "--definition", json.dumps(definition))["stateMachineArn"]
+    execution = aws("stepfunctions", "start-execution", "--state-machine-arn", machine,
+                    "--input", '{"n": 5}')["executionArn"]
+    assert aws("stepfunctions", "describe-execution", "--execution-arn", execution)["status"] == "RUNNING"
+    lab_api(server, "POST", "advance", {"hours": 1})
+    described = aws("stepfunctions", "describe-execution", "--execution-arn", execution)
+    assert described["status"] == "SUCCEEDED" and json.loads(described["output"]) == {"echo": {"n": 5}}
+
+
+def test_the_cli_reads_the_functions_logs(aws, lab, tmp_path):
+    """print goes to CloudWatch Logs between START and END, followed by REPORT (design.md, The Lambda runtime)."""
+    deploy(aws, lab, tmp_path, "echo", ECHO)
+    aws("lambda", "invoke", "--function-name", "echo", "--payload", '{"n": 2}', str(tmp_path / "out.json"))
+    events = aws("logs", "filter-log-events", "--log-group-name", "/aws/lambda/echo")["events"]
+    messages = [event["message"].split(" RequestId")[0] for event in events]
+    assert messages == ["START", 'got {"n": 2}', "END", "REPORT"]
+
+
+def test_the_notebook_and_the_cli_see_one_account_and_one_trace(aws, lab):
+    """What the notebook creates the CLI lists, and the CLI's calls are hops of the lab's trace."""
+    boto3.client("sqs").create_queue(QueueName="from-the-notebook")
+    urls = aws("sqs", "list-queues")["QueueUrls"]
+    assert urls == [f"https://sqs.{lab.region}.amazonaws.com/{lab.account_id}/from-the-notebook"]
+    calls = lab.trace(setup=True)
+    assert [(row.service, row.action) for row in calls.itertuples()] == [("sqs", "CreateQueue"), ("sqs", "ListQueues")]
+
+
+def test_the_profile_alone_reaches_the_lab(server, lab, tmp_path):
+    """`aws --profile serverless-lab` finds the endpoint in the lab-written config; ~/.aws is never written."""
+    files = server.write_profile(tmp_path / "lab-aws")
+    home = tmp_path / "home"
+    cli = AwsCli(files, home, endpoint_url=None)
+    assert cli("lambda", "list-functions") == {"Functions": []}
+    assert "endpoint_url = " + server.url in Path(files["AWS_CONFIG_FILE"]).read_text()
+    assert not (home / ".aws").exists()
+
+
+def test_the_lab_api_resets_reads_the_clock_and_the_trace(aws, server, lab):
+    """reset, now and trace are the notebook's `lab.reset()`, `lab.now()` and `lab.trace()` over HTTP."""
+    aws("sqs", "create-queue", "--queue-name", "gone-after-reset")
+    lab_api(server, "POST", "advance", {"minutes": 5})
+    rows = lab_api(server, "GET", "trace?setup=true")
+    assert [(row["service"], row["action"], row["caller"]) for row in rows] == [("sqs", "CreateQueue", "client")]
+    assert lab_api(server, "POST", "reset") == {"now": "2026-01-05T09:00:00+00:00", "pending": 0}
+    assert aws("sqs", "list-queues") is None or aws("sqs", "list-queues").get("QueueUrls", []) == []
+    assert lab_api(server, "GET", "now")["now"] == "2026-01-05T09:00:00+00:00"
+
+
+def test_the_lab_api_answers_a_bad_request_in_words(server, lab):
+    """A clock moved backwards or an unknown endpoint gets a clear error, and the lab stays usable."""
+    with pytest.raises(urllib.error.HTTPError) as backwards:
+        lab_api(server, "POST", "advance", {"seconds": -1})
+    assert backwards.value.code == 400 and b"only moves forward" in backwards.value.read()
+    with pytest.raises(urllib.error.HTTPError) as unknown:
+        lab_api(server, "POST", "teleport", {})
+    assert unknown.value.code == 404
+    assert lab_api(server, "POST", "advance", {"seconds": 1})["now"].endswith("09:00:01+00:00")
