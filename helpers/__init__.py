@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from .cleanup import delete_if_exists
 from .diagrams import draw_architecture, draw_sequence, draw_service_map, draw_state_machine
+from .endpoint import connect
 from .envcheck import check_environment
 from .lab import Lab, current, start
 from .packaging import zip_code
@@ -18,6 +19,6 @@ from .server import serve
 from .source import read_code, show_code
 from .trace import by_service, clear_trace, flows, for_trace, trace
 
-__all__ = ["Lab", "by_service", "check_environment", "clear_trace", "current", "delete_if_exists",
+__all__ = ["Lab", "by_service", "check_environment", "clear_trace", "connect", "current", "delete_if_exists",
            "draw_architecture", "draw_sequence", "draw_service_map", "draw_state_machine", "flows",
            "for_trace", "read_code", "serve", "show_code", "start", "trace", "zip_code"]

@@ -6,7 +6,12 @@ keys) and checks what AWS would answer; the lab's clock moves through `POST /lab
 from __future__ import annotations
 
 import base64
+import http.server
 import json
+import os
+import subprocess
+import sys
+import threading
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -16,8 +21,12 @@ import boto3
 import pytest
 
 import helpers
+from helpers.diagrams.inventory import read_inventory
+from helpers.endpoint import Endpoint, EndpointError
+from helpers.endpoint.inventory import read_inventory_via_api
+from helpers.endpoint.reports import report_frame
 from helpers.server import HOST, LabServer
-from tests.awscli import AwsCli
+from tests.awscli import ROOT, AwsCli
 
 ECHO = '''
 import json
@@ -213,3 +222,109 @@ def test_the_lab_api_answers_a_bad_request_in_words(server, lab):
         lab_api(server, "POST", "teleport", {})
     assert unknown.value.code == 404
     assert lab_api(server, "POST", "advance", {"seconds": 1})["now"].endswith("09:00:01+00:00")
+
+
+# -- endpoint mode: the lab's helpers against an AWS-compatible endpoint (the lab's server standing in for LocalStack)
+
+WIRED_MACHINE = {"StartAt": "Echo", "States": {"Echo": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+                                                         "Parameters": {"FunctionName": "echo"}, "End": True}}}
+
+
+def _wire_a_little_of_everything(ep: Endpoint) -> None:
+    sqs, sns, events, lambda_ = (ep.client(s) for s in ("sqs", "sns", "events", "lambda"))
+    dlq = sqs.create_queue(QueueName="dlq")["QueueUrl"]
+    dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    work = sqs.create_queue(QueueName="work", Attributes={"RedrivePolicy": json.dumps(
+        {"deadLetterTargetArn": dlq_arn, "maxReceiveCount": "3"})})["QueueUrl"]
+    work_arn = sqs.get_queue_attributes(QueueUrl=work, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    topic = sns.create_topic(Name="orders")["TopicArn"]
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=work_arn,
+                  Attributes={"FilterPolicy": json.dumps({"kind": ["paid"]}), "RawMessageDelivery": "true"})
+    function_arn = ep.deploy("echo", ECHO)["FunctionArn"]
+    lambda_.put_function_event_invoke_config(FunctionName="echo", DestinationConfig={"OnFailure": {"Destination": dlq_arn}})
+    lambda_.create_event_source_mapping(EventSourceArn=work_arn, FunctionName="echo", BatchSize=5)
+    events.create_event_bus(Name="shop")
+    events.put_rule(Name="placed", EventBusName="shop", EventPattern=json.dumps({"source": ["shop"]}))
+    events.put_targets(Rule="placed", EventBusName="shop", Targets=[
+        {"Id": "fn", "Arn": function_arn, "DeadLetterConfig": {"Arn": dlq_arn}}])
+    ep.client("stepfunctions").create_state_machine(name="flow", roleArn=ep.role_arn,
+                                                    definition=json.dumps(WIRED_MACHINE))
+    ep.client("dynamodb").create_table(
+        TableName="orders", KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}], BillingMode="PAY_PER_REQUEST",
+        StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"})
+    ep.client("kinesis").create_stream(StreamName="clicks", ShardCount=1)
+
+
+@pytest.fixture
+def endpoint(server: LabServer, lab: helpers.Lab) -> Endpoint:
+    return Endpoint(server.url)
+
+
+def test_the_endpoint_inventory_read_through_the_api_is_the_labs_own(endpoint, lab):
+    """Diagrams drawn from what an endpoint holds (List/Describe calls) show what the lab's own drawing shows."""
+    _wire_a_little_of_everything(endpoint)
+    via_api = read_inventory_via_api(endpoint.client, lab.account_id, lab.region)
+    direct = read_inventory(lab.account_id, lab.region)
+    assert {(r.arn, r.kind, r.name, tuple(r.notes), r.group, r.missing) for r in via_api.resources.values()} == {
+        (r.arn, r.kind, r.name, tuple(r.notes), r.group, r.missing) for r in direct.resources.values()}
+    assert sorted(via_api.links, key=repr) == sorted(direct.links, key=repr)
+    assert len(via_api.resources) == 9
+    assert endpoint.draw_architecture().source == helpers.draw_architecture(lab).source
+
+
+def test_deploy_creates_then_updates_a_function_at_the_endpoint(endpoint, lab, tmp_path):
+    """`deploy` zips handler code like `helpers.zip_code` and creates the function, or replaces its code."""
+    assert endpoint.deploy("greet", "def handler(event, context):\n    return 'hello'\n")["State"] == "Active"
+    endpoint.deploy("greet", "def handler(event, context):\n    return 'hello again'\n")
+    answer = endpoint.client("lambda").invoke(FunctionName="greet")
+    assert json.loads(answer["Payload"].read()) == "hello again"
+
+
+def test_where_only_logs_can_be_read_the_trace_is_the_report_lines(endpoint, lab):
+    """An emulator without the lab's recorder: one row per invocation from REPORT lines, the first one cold
+    (https://docs.aws.amazon.com/lambda/latest/dg/python-logging.html)."""
+    endpoint.deploy("echo", ECHO)
+    for n in (1, 2):
+        endpoint.client("lambda").invoke(FunctionName="echo", Payload=json.dumps({"n": n}))
+    frame = report_frame(endpoint.client)
+    assert list(frame["function"]) == ["echo", "echo"] and list(frame["cold"]) == [True, False]
+    assert frame["billed_ms"].ge(1).all() and frame["memory_mb"].eq(128).all()
+
+
+def test_a_script_in_another_process_connects_deploys_advances_and_reads_the_trace(server, lab, tmp_path):
+    """`helpers.connect(url)` in a separate process: plain boto3 calls reach the served lab, and the
+    async retry 1 minute later (aws-semantics.md 1.2 [L1]) shows in the lab's trace read over HTTP."""
+    script = tmp_path / "script.py"
+    script.write_text(f'''
+import json, boto3, helpers
+ep = helpers.connect("{server.url}")
+ep.deploy("echo", {ECHO!r})
+boto3.client("lambda").invoke(FunctionName="echo", InvocationType="Event", Payload=json.dumps({{"fail": True}}))
+ep.advance(minutes=1)
+rows = ep.trace(service="lambda")
+print(json.dumps([[row["action"], row["t"]] for _, row in rows.iterrows()]))
+''')
+    environment = {key: value for key, value in os.environ.items() if not key.startswith("AWS_")}
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120,
+                          env={**environment, "PYTHONPATH": str(ROOT)})
+    assert done.returncode == 0, done.stderr
+    rows = json.loads(done.stdout.strip().splitlines()[-1])
+    assert ["invoke", 0.0] in rows and ["invoke", 60.0] in rows and ["Invoke", 0.0] in rows
+
+
+def test_an_endpoint_without_the_labs_clock_says_so(tmp_path):
+    """Advancing time at an emulator that runs on real time is a clear error, not a silent no-op."""
+    with http.server.HTTPServer(("127.0.0.1", 0), http.server.BaseHTTPRequestHandler) as plain:
+        thread = threading.Thread(target=plain.handle_request, daemon=True)
+        thread.start()
+        with pytest.raises(EndpointError, match="not the lab's server"):
+            Endpoint(f"http://127.0.0.1:{plain.server_address[1]}").advance(seconds=1)
+        thread.join()
+
+
+@pytest.mark.parametrize("url", ["https://lambda.us-east-1.amazonaws.com", "https://sqs.eu-west-1.api.aws"])
+def test_endpoint_mode_refuses_aws_itself(url):
+    """Nothing reaches AWS unless the learner turns real-AWS mode on (design.md, Principles 3)."""
+    with pytest.raises(ValueError, match="helpers.realaws"):
+        helpers.connect(url)

@@ -14,6 +14,7 @@ now runs before the response is sent, and the call is recorded in the trace. The
 from __future__ import annotations
 
 import json
+import re
 from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from botocore.awsrequest import AWSPreparedRequest
@@ -21,6 +22,7 @@ from moto.core.models import botocore_stubber
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 from werkzeug.wrappers import Request, Response
 
+from .. import sandbox
 from ..motoext.core import bound_trace, new_trace_header, record_api_call
 from .operations import identify
 
@@ -85,10 +87,21 @@ class LabApp:
         return _json_response(records)
 
     # -- AWS ------------------------------------------------------------------------------------
+    def _aws_host(self, environ: dict[str, Any], path: str, authorization: str) -> str | None:
+        """The AWS host name the request was meant for (moto's own inference, from the SigV4 scope)."""
+        host = self._hosts.infer_service_region_host(environ, path)
+        if host is None or "." in host:
+            return host
+        scope = re.search(r"Credential=[^/]+/[^/]+/([^/]+)/", authorization)
+        region = scope.group(1) if scope else sandbox.REGION
+        # moto's dispatcher names some backends rather than hosts; the stubber matches real host names.
+        return {"dynamodb": f"dynamodb.{region}.amazonaws.com",
+                "dynamodbstreams": f"streams.dynamodb.{region}.amazonaws.com"}.get(host)
+
     def _aws(self, request: Request, environ: dict[str, Any]) -> Response:
         body = request.get_data()
         headers = {key.lower(): value for key, value in request.headers.items()}
-        host = self._hosts.infer_service_region_host(environ, request.path)
+        host = self._aws_host(environ, request.path, headers.get("authorization", ""))
         if host is None:
             return _json_response({"message": "The lab's server could not tell which AWS service this "
                                    "request is for: sign it with SigV4 (any SDK or the AWS CLI does)."}, 400)
