@@ -39,7 +39,7 @@ BASIC_EXECUTION = {"Version": "2012-10-17", "Statement": [{
     "Effect": "Allow", "Action": ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
     "Resource": "*"}]}
 #: us-east-1 list prices (USD) the estimate uses: Lambda [L23][L30], Step Functions Standard [S3],
-#: SQS standard queues [Q9], EventBridge custom events [E15] (aws-semantics.md, Sources).
+#: SQS standard queues [WS1], EventBridge custom events [WS2] (aws-semantics.md, Sources).
 PRICES = {"lambda_request": 0.20 / 1e6, "lambda_gb_second": 0.0000166667, "sqs_request": 0.40 / 1e6,
           "eventbridge_event": 1.00 / 1e6, "stepfunctions_transition": 0.025 / 1000}
 

@@ -72,7 +72,7 @@ def test_even_with_the_switch_bypassed_nothing_leaves_the_machine(lab, tmp_path,
 
 def test_the_plan_lists_every_resource_and_an_estimate_at_list_prices(lab, tmp_path, server):
     """Prices: Lambda $0.20/M requests and $0.0000166667/GB-s (aws-semantics.md 3 [L23][L30]); Step Functions
-    $0.025 per 1,000 transitions (6 [S3]); SQS $0.40/M requests [Q9]; EventBridge $1.00/M events [E15]."""
+    $0.025 per 1,000 transitions (6 [S3]); SQS $0.40/M requests [WS1]; EventBridge $1.00/M events [WS2]."""
     app = _app(server, tmp_path, _restaurant())
     plan = app.plan(runs=1000, duration_ms=100)
     for name in ("Queue spl-{id}-orders", "Function spl-{id}-kitchen (python3.12, 128 MB, 3 s)",
