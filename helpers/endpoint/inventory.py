@@ -9,8 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any, Callable
 
-from ..diagrams import asl
-from ..diagrams.inventory import Inventory, _compact, _pattern_note
+from ..diagrams.inventory import Inventory, _compact, _pattern_note, link_tasks
 from ..diagrams.style import short_name, shorten
 
 Clients = Callable[[str], Any]
@@ -122,14 +121,7 @@ def _read_states(inv: Inventory, client: Clients, account: str, region: str) -> 
     for listed in _pages(states, "list_state_machines", "stateMachines"):
         machine = states.describe_state_machine(stateMachineArn=listed["stateMachineArn"])
         inv.add(machine["stateMachineArn"], "states", machine["name"], notes=[machine.get("type") or "STANDARD"])
-        for name, state in asl.walk(asl.load(machine["definition"])):
-            target = asl.task_target(state, account, region)
-            if target is None:
-                continue
-            arn, how = target
-            if not arn.startswith("arn:"):
-                arn = inv.add(f"{machine['stateMachineArn']}#{arn}", "other", arn).arn
-            inv.link(machine["stateMachineArn"], arn, how, name)
+        link_tasks(inv, machine["stateMachineArn"], machine["definition"], account, region)
 
 
 def _read_tables(inv: Inventory, client: Clients, account: str, region: str) -> None:
