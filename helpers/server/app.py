@@ -115,7 +115,11 @@ class LabApp:
         with bound_trace(new_trace_header()):
             if call is not None:
                 record_api_call(call.endpoint_prefix, call.operation, call.params)
-            result = botocore_stubber.process_request(aws_request)
+            try:
+                result = botocore_stubber.process_request(aws_request)
+            except Exception as error:  # noqa: BLE001 - one bad request must not stop the server
+                return _json_response({"__type": "InternalFailure", "message": f"{type(error).__name__}: {error}"},
+                                      status=500)
         if result is None:
             return _json_response({"message": f"The lab does not serve {host}{request.path}."}, status=404)
         status, response_headers, content = result
