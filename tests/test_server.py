@@ -15,6 +15,7 @@ import threading
 import urllib.error
 import urllib.request
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any, Iterator
 
 import boto3
@@ -328,3 +329,18 @@ def test_endpoint_mode_refuses_aws_itself(url):
     """Nothing reaches AWS unless the learner turns real-AWS mode on (design.md, Principles 3)."""
     with pytest.raises(ValueError, match="helpers.realaws"):
         helpers.connect(url)
+
+
+def test_an_unexpected_error_answers_500_and_the_server_keeps_serving(endpoint, monkeypatch):
+    """One request that breaks inside the lab gets InternalFailure; the next one is served as usual."""
+    from botocore.config import Config
+    from botocore.exceptions import ClientError
+
+    import helpers.server.app as app
+
+    sqs = endpoint.session.client("sqs", endpoint_url=endpoint.url, config=Config(retries={"max_attempts": 1}))
+    with monkeypatch.context() as patched:
+        patched.setattr(app, "botocore_stubber", SimpleNamespace(process_request=lambda request: 1 / 0))
+        with pytest.raises(ClientError, match="InternalFailure"):
+            sqs.list_queues()
+    assert sqs.create_queue(QueueName="still-here")["QueueUrl"].endswith("/still-here")
