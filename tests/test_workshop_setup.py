@@ -151,6 +151,8 @@ def test_make_lab_checks_first_and_installs_through_the_python_route():
     assert "requirements-dev" not in plan and "requirements-docs" not in plan and "--test" not in plan
     test_plan = subprocess.run(["make", "-n", "-B", "test"], cwd=ROOT, capture_output=True, text=True, check=True).stdout
     assert "python3 helpers/setup.py env --test" in test_plan.splitlines()
+    server_plan = subprocess.run(["make", "-n", "-B", "server"], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert server_plan.stdout.splitlines()[-1] == ".venv/bin/python -m helpers.server --port 4599"
 
 
 def _names(path: Path) -> set[str]:
