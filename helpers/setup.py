@@ -17,8 +17,10 @@ import shutil
 import subprocess
 import sys
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import preflight  # noqa: E402  (beside this file: no package is imported before the check)
+if __package__:
+    from . import preflight
+else:  # run as a script: this folder is on sys.path, and the helpers package (boto3, moto...) is not imported
+    import preflight
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 VENV = os.path.join(ROOT, ".venv")

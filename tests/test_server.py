@@ -344,3 +344,33 @@ def test_an_unexpected_error_answers_500_and_the_server_keeps_serving(endpoint, 
         with pytest.raises(ClientError, match="InternalFailure"):
             sqs.list_queues()
     assert sqs.create_queue(QueueName="still-here")["QueueUrl"].endswith("/still-here")
+
+
+def _notebook(*sources: str) -> Any:
+    import nbformat
+
+    return nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(source) for source in sources])
+
+
+@pytest.mark.notebooks
+def test_a_serving_notebook_runs_the_cli_in_a_cell(tmp_path):
+    """`helpers.serve()` in a kernel: a `!aws ...` cell reaches the kernel's own lab while the cell waits."""
+    from tests.awscli import cli_path
+    from tests.notebook_runner import execute, text_of
+
+    nb = execute(_notebook(
+        "import boto3, helpers\nlab = helpers.start()\nserver = helpers.serve()",
+        f"!{cli_path()} --endpoint-url {{server.url}} sqs create-queue --queue-name from-a-cell",
+        "print(boto3.client('sqs').list_queues()['QueueUrls'])"), tmp_path)
+    assert "['https://sqs.us-east-1.amazonaws.com/123456789012/from-a-cell']" in text_of(nb)
+
+
+@pytest.mark.notebooks
+def test_a_second_notebook_works_on_the_served_account(server, lab, tmp_path):
+    """Another kernel connects, creates a queue with plain boto3 and moves the clock: the serving lab sees both."""
+    from tests.notebook_runner import execute
+
+    execute(_notebook(f"import boto3, helpers\nep = helpers.connect({server.url!r})",
+                      "boto3.client('sqs').create_queue(QueueName='from-notebook-2')", "ep.advance(minutes=1)"), tmp_path)
+    assert boto3.client("sqs").list_queues()["QueueUrls"][0].endswith("/from-notebook-2")
+    assert lab.now().isoformat() == "2026-01-05T09:01:00+00:00"
