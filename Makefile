@@ -45,15 +45,15 @@ lab: preflight env
 	$(BIN)/jupyter lab --notebook-dir=notebooks --ip=127.0.0.1 --port=$(PORT) --no-browser \
 		$$([ "$$(id -u)" = 0 ] && echo --allow-root)
 
+# The lab's AWS on 127.0.0.1:$(SERVER_PORT) for the AWS CLI, another notebook or a script (Ctrl-C stops it).
+server: preflight env
+	$(BIN)/python -m helpers.server --port $(SERVER_PORT)
+
 test: preflight test-env browser-deps
 	$(BIN)/python -m pytest -n 2 --dist loadfile
 
 test-fast: preflight test-env
 	$(BIN)/python -m pytest -n 2 --dist loadfile -m "not notebooks and not browser"
-
-# The lab's AWS on 127.0.0.1:$(SERVER_PORT) for the AWS CLI, another notebook or a script (Ctrl-C stops it).
-server: preflight env
-	$(BIN)/python -m helpers.server --port $(SERVER_PORT)
 
 bench: env
 	@for script in benchmarks/*.py; do echo "== $$script"; $(BIN)/python $$script; done
