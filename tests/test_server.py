@@ -27,6 +27,7 @@ from helpers.endpoint import Endpoint, EndpointError
 from helpers.endpoint.inventory import read_inventory_via_api
 from helpers.endpoint.reports import report_frame
 from helpers.server import HOST, LabServer
+from helpers.server.operations import ApiCall, identify
 from tests.awscli import ROOT, AwsCli
 
 ECHO = '''
@@ -374,3 +375,25 @@ def test_a_second_notebook_works_on_the_served_account(server, lab, tmp_path):
                       "boto3.client('sqs').create_queue(QueueName='from-notebook-2')", "ep.advance(minutes=1)"), tmp_path)
     assert boto3.client("sqs").list_queues()["QueueUrls"][0].endswith("/from-notebook-2")
     assert lab.now().isoformat() == "2026-01-05T09:01:00+00:00"
+
+
+def _signed(service: str) -> dict[str, str]:
+    return {"authorization": f"AWS4-HMAC-SHA256 Credential=testing/20260105/us-east-1/{service}/aws4_request, "
+                             "SignedHeaders=host, Signature=0"}
+
+
+@pytest.mark.parametrize(("method", "path", "query", "headers", "body", "expected"), [
+    ("POST", "/2015-03-31/functions/echo/invocations", "", _signed("lambda"), b'{"n": 1}',
+     ApiCall("lambda", "Invoke", {"FunctionName": "echo"})),
+    ("GET", "/2015-03-31/functions/echo/configuration", "Qualifier=live", _signed("lambda"), b"",
+     ApiCall("lambda", "GetFunctionConfiguration", {"FunctionName": "echo", "Qualifier": "live"})),
+    ("POST", "/", "", {**_signed("sns"), "content-type": "application/x-www-form-urlencoded"},
+     b"Action=Publish&TopicArn=arn%3Aaws%3Asns%3Aus-east-1%3A123456789012%3Aorders&Message=hi",
+     ApiCall("sns", "Publish", {"TopicArn": "arn:aws:sns:us-east-1:123456789012:orders", "Message": "hi"})),
+    ("POST", "/", "", {"x-amz-target": "AWSStepFunctions.StartExecution"}, b'{"stateMachineArn": "arn:m"}',
+     ApiCall("states", "StartExecution", {"stateMachineArn": "arn:m"})),
+    ("POST", "/", "", {"x-amz-target": "SomethingElse.Do"}, b"{}", None),
+])
+def test_requests_are_named_as_the_sdk_names_them(method, path, query, headers, body, expected):
+    """The trace records a CLI's call with the same service, operation and resource as a notebook's boto3 call."""
+    assert identify(method, path, query, headers, body) == expected

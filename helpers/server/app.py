@@ -14,7 +14,6 @@ now runs before the response is sent, and the call is recorded in the trace. The
 from __future__ import annotations
 
 import json
-import re
 from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from botocore.awsrequest import AWSPreparedRequest
@@ -24,7 +23,7 @@ from werkzeug.wrappers import Request, Response
 
 from .. import sandbox
 from ..motoext.core import bound_trace, new_trace_header, record_api_call
-from .operations import identify
+from .operations import credential_scope, identify
 
 if TYPE_CHECKING:
     from ..lab import Lab
@@ -92,8 +91,8 @@ class LabApp:
         host = self._hosts.infer_service_region_host(environ, path)
         if host is None or "." in host:
             return host
-        scope = re.search(r"Credential=[^/]+/[^/]+/([^/]+)/", authorization)
-        region = scope.group(1) if scope else sandbox.REGION
+        scope = credential_scope(authorization)
+        region = scope[0] if scope else sandbox.REGION
         # moto's dispatcher names some backends rather than hosts; the stubber matches real host names.
         return {"dynamodb": f"dynamodb.{region}.amazonaws.com",
                 "dynamodbstreams": f"streams.dynamodb.{region}.amazonaws.com"}.get(host)

@@ -45,9 +45,10 @@ def _models() -> tuple[dict[str, ServiceModel], dict[str, ServiceModel]]:
     return by_target, by_signing_name
 
 
-def _signing_name(authorization: str) -> str | None:
-    match = re.search(r"Credential=[^/]+/[^/]+/[^/]+/([^/]+)/aws4_request", authorization)
-    return match.group(1) if match else None
+def credential_scope(authorization: str) -> tuple[str, str] | None:
+    """(region, signing name) from a SigV4 `Authorization` header's credential scope."""
+    match = re.search(r"Credential=[^/]+/[^/]+/([^/]+)/([^/]+)/aws4_request", authorization)
+    return (match.group(1), match.group(2)) if match else None
 
 
 def _uri_pattern(template: str) -> re.Pattern[str]:
@@ -89,7 +90,8 @@ def identify(method: str, path: str, query: str, headers: dict[str, str], body: 
         prefix, operation = target.rsplit(".", 1)
         model = by_target.get(prefix)
         return ApiCall(model.endpoint_prefix, operation, _json(body)) if model else None
-    model = by_signing_name.get(_signing_name(headers.get("authorization", "")) or "")
+    scope = credential_scope(headers.get("authorization", ""))
+    model = by_signing_name.get(scope[1]) if scope else None
     if model is None:
         return None
     if headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
