@@ -23,7 +23,7 @@ def main(argv: list[str] | None = None) -> int:
     exports = " ".join(f"{name}={value}" for name, value in variables.items())
     print(f"The lab is serving AWS on {server.url} (virtual time {server.lab.now():%H:%M:%S}). In another terminal:\n"
           f"  export {exports}\n"
-          f"  aws --profile {PROFILE} lambda list-functions\n"
+          f"  aws --profile {PROFILE} --endpoint-url {server.url} sqs list-queues\n"
           f"  curl -X POST {server.url}/lab-api/advance -d '{{\"minutes\": 3}}'   # let virtual time pass\n"
           "Ctrl-C stops it; everything it held is gone.", flush=True)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
