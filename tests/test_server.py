@@ -397,3 +397,24 @@ def _signed(service: str) -> dict[str, str]:
 def test_requests_are_named_as_the_sdk_names_them(method, path, query, headers, body, expected):
     """The trace records a CLI's call with the same service, operation and resource as a notebook's boto3 call."""
     assert identify(method, path, query, headers, body) == expected
+
+
+def test_make_server_serves_a_lab_of_its_own_until_stopped(tmp_path):
+    """`make server` (`python -m helpers.server`): prints the endpoint and the CLI set-up, writes the profile
+    in the folder it is given, answers, and stops on SIGTERM."""
+    import re
+    import signal
+
+    environment = {key: value for key, value in os.environ.items() if not key.startswith("AWS_")}
+    process = subprocess.Popen([sys.executable, "-m", "helpers.server", "--port", "0", "--profile-dir", str(tmp_path)],
+                               stdout=subprocess.PIPE, text=True, cwd=ROOT, env={**environment, "PYTHONPATH": str(ROOT)})
+    try:
+        first = process.stdout.readline()
+        url = re.search(r"http://127\.0\.0\.1:\d+", first).group(0)
+        with urllib.request.urlopen(f"{url}/lab-api/now", timeout=30) as response:
+            assert json.loads(response.read())["now"] == "2026-01-05T09:00:00+00:00"
+        assert f"endpoint_url = {url}" in (tmp_path / "config").read_text()
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=30) == 0
+    finally:
+        process.kill()
