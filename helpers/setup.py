@@ -110,14 +110,18 @@ def install_docs():
 INSTALLERS = {"lab": install_lab, "test": install_test, "docs": install_docs}
 
 
+def stop_if(problems):
+    if problems:
+        print("Pre-flight check failed; nothing was installed.\n- " + "\n- ".join(problems))
+        sys.exit(1)
+
+
 def ensure(*names):
-    """Check the machine (once), then install each named set that is missing or out of date."""
+    """Check the machine (all of it when something is to install), then install each named set that
+    is missing or out of date."""
     todo = [name for name in ("lab",) + names if stale(name)]
-    if todo:
-        failed = preflight.problems(purpose="test" if "test" in todo else "lab")
-        if failed:
-            print("Pre-flight check failed; nothing was installed.\n- " + "\n- ".join(failed))
-            sys.exit(1)
+    stop_if(preflight.problems(purpose="test" if "test" in todo else "lab") if todo
+            else [problem for problem in [preflight.check_python()] if problem])
     for name in todo:
         INSTALLERS[name]()
         mark_installed(name)

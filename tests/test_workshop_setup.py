@@ -56,7 +56,7 @@ def test_a_real_old_python_gets_the_message_and_nothing_installs(tmp_path):
         pytest.skip("no Python older than 3.11 on this machine (the check itself is tested above)")
     for interpreter in interpreters:
         for script in ("helpers/preflight.py", "helpers/setup.py"):
-            args = [interpreter, str(ROOT / script)] + (["lab"] if script.endswith("setup.py") else [])
+            args = [interpreter, str(ROOT / script)] + (["env"] if script.endswith("setup.py") else [])
             done = subprocess.run(args, capture_output=True, text=True, cwd=tmp_path, timeout=60)
             assert done.returncode == 1, (interpreter, script, done.stderr)
             assert "the lab needs Python 3.11 or newer" in done.stdout and "nothing was installed" in done.stdout
@@ -131,6 +131,15 @@ def test_the_python_route_installs_nothing_when_the_check_fails(recorded, monkey
         setup.main(["lab"])
     assert stopped.value.code == 1 and recorded == []
     assert "nothing was installed" in capsys.readouterr().out
+
+
+def test_an_old_python_is_turned_away_even_with_everything_installed(recorded, monkeypatch):
+    setup.main(["env"])
+    recorded.clear()
+    monkeypatch.setattr(setup.preflight, "check_python", lambda version=None: "Python 3.9.18 found; ...")
+    with pytest.raises(SystemExit):
+        setup.main(["lab"])
+    assert recorded == []
 
 
 def test_graphviz_missing_without_root_names_the_fix(monkeypatch, capsys):
