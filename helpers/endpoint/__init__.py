@@ -13,6 +13,7 @@ so a notebook's cells run unchanged against it. Endpoints on AWS itself are refu
 """
 from __future__ import annotations
 
+import functools
 import json
 import os
 import urllib.error
@@ -53,16 +54,20 @@ def refuse_aws(url: str) -> None:
 class Endpoint:
     """An AWS-compatible endpoint, with fake credentials, as the lab's helpers see it."""
 
-    def __init__(self, url: str, region: str = sandbox.REGION, account_id: str = sandbox.ACCOUNT_ID) -> None:
+    def __init__(self, url: str, region: str = sandbox.REGION) -> None:
         refuse_aws(url)
         self.url = url.rstrip("/")
         self.region = region
-        self.account_id = account_id
         self.session = boto3.Session(aws_access_key_id="test", aws_secret_access_key="test", region_name=region)
 
     def client(self, service: str) -> Any:
         """A boto3 client for `service` at this endpoint."""
         return self.session.client(service, endpoint_url=self.url)
+
+    @functools.cached_property
+    def account_id(self) -> str:
+        """The endpoint's account (the lab's is 123456789012; LocalStack's 000000000000)."""
+        return self.client("sts").get_caller_identity()["Account"]
 
     # -- deploying ------------------------------------------------------------------------------
     @property
