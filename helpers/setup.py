@@ -33,6 +33,7 @@ SETS = {
 }
 #: JupyterLab opens a notebook with its kernel already started (no "Select Kernel" dialog).
 LAB_SETTINGS = '{"@jupyterlab/notebook-extension:tracker": {"autoStartDefaultKernel": true}}\n'
+COMMANDS = ("preflight", "env", "dot", "lab", "test", "test-fast", "server")
 GRAPHVIZ_FIX = ("Install Graphviz, then run this again. Debian/Ubuntu: sudo apt-get install graphviz; "
                 "macOS: brew install graphviz; Windows: winget install graphviz (then open a new terminal); "
                 "conda: conda install -c conda-forge graphviz")
@@ -159,7 +160,7 @@ def pytest_command(fast):
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python helpers/setup.py", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("command", choices=["preflight", "env", "dot", "lab", "test", "test-fast", "server"])
+    parser.add_argument("command", choices=COMMANDS)
     parser.add_argument("--test", action="store_true", help="env: also the tests' packages and the AWS CLI")
     parser.add_argument("--docs", action="store_true", help="env: also the site's packages")
     parser.add_argument("--port", type=int, help="lab: JupyterLab's port (8888); server: the lab's (4599)")

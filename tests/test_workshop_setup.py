@@ -212,3 +212,14 @@ def test_the_readme_binder_badge_opens_notebook_00():
     urlpath = re.search(r"urlpath=([^)&]+)", link).group(1)
     assert urlpath == "lab/tree/notebooks/00-welcome.ipynb" and (ROOT / urlpath.removeprefix("lab/tree/")).exists()
     assert "badge_logo.svg" in readme
+
+
+def test_every_setup_command_the_readme_names_exists():
+    """The README's commands stay runnable: each `make X` is a target, each `helpers/setup.py X` a command."""
+    readme = (ROOT / "README.md").read_text()
+    targets = set(re.findall(r"^([a-z][\w-]*):", (ROOT / "Makefile").read_text(), flags=re.M))
+    named = set(re.findall(r"(?:`|^)make ([a-z][\w-]*)", readme, flags=re.M))
+    assert {"lab", "test", "server", "docs"} <= named and named <= targets, named - targets
+    commands = set(re.findall(r"helpers/setup\.py ([a-z-]+)", readme))
+    assert {"lab", "test", "server"} <= commands
+    assert commands <= set(setup.COMMANDS)
