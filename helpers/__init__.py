@@ -5,6 +5,7 @@
     lambda_ = boto3.client("lambda")
     lambda_.create_function(..., Role=lab.role_arn, Code={"ZipFile": helpers.zip_code(code)})
     lab.advance(minutes=3)          # let virtual time pass: retries, redeliveries, waits
+    server = helpers.serve()        # the same lab for the AWS CLI or a script, on 127.0.0.1
 """
 from __future__ import annotations
 
@@ -20,7 +21,9 @@ from .trace import by_service, clear_trace, flows, for_trace, trace
 if TYPE_CHECKING:
     from .diagrams import draw_architecture, draw_sequence, draw_service_map, draw_state_machine
     from .envcheck import check_environment
+    from .endpoint import connect
     from .lab import Lab, current, start
+    from .server import serve
 
 sandbox.protect()  # from the first import on: a cell run before `helpers.start()` cannot reach AWS
 
@@ -28,11 +31,11 @@ sandbox.protect()  # from the first import on: a cell run before `helpers.start(
 #: brings moto, the diagrams graphviz, the environment check `packaging`).
 _LAZY = {"Lab": "lab", "current": "lab", "start": "lab", "check_environment": "envcheck",
          "draw_architecture": "diagrams", "draw_sequence": "diagrams", "draw_service_map": "diagrams",
-         "draw_state_machine": "diagrams"}
+         "draw_state_machine": "diagrams", "serve": "server", "connect": "endpoint"}
 
-__all__ = ["Lab", "by_service", "check_environment", "clear_trace", "current", "delete_if_exists",
+__all__ = ["Lab", "by_service", "check_environment", "clear_trace", "connect", "current", "delete_if_exists",
            "draw_architecture", "draw_sequence", "draw_service_map", "draw_state_machine", "flows",
-           "for_trace", "read_code", "show_code", "start", "trace", "zip_code"]
+           "for_trace", "read_code", "serve", "show_code", "start", "trace", "zip_code"]
 
 
 def __getattr__(name: str) -> Any:

@@ -114,8 +114,12 @@ def _before_call(model: Any, context: dict[str, Any], **_: Any) -> None:
     if current_trace() is None:
         _local.trace = new_trace_header()
         context["lab_started_trace"] = True
-    params = context.get("lab_api_params", {})
-    notify(model.service_model.endpoint_prefix, model.name, _resource_of(params), params=params)
+    record_api_call(model.service_model.endpoint_prefix, model.name, context.get("lab_api_params", {}))
+
+
+def record_api_call(endpoint_prefix: str, operation: str, params: dict[str, Any]) -> None:
+    """Report an API call as a hop: a boto3 call in this process, or a request to the lab's server."""
+    notify(endpoint_prefix, operation, _resource_of(params), params=params)
 
 
 def _after_call(context: dict[str, Any], **_: Any) -> None:
