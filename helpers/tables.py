@@ -100,10 +100,12 @@ def story(frame: pd.DataFrame, *columns: str) -> pd.DataFrame:
     return pd.DataFrame({column: made[column]() for column in columns}).reset_index(drop=True)
 
 
-def legend(*columns: str) -> pd.DataFrame:
-    """What each column of a `story` table means (all of them, or those named)."""
-    names = columns or tuple(LEGEND)
-    return pd.DataFrame({"column": names, "means": [LEGEND[name] for name in names]}).set_index("column")
+def legend(*columns: str):  # noqa: ANN201 - an IPython Markdown display object
+    """What each column of a `story` table means (all of them, or those named), as a markdown table."""
+    from IPython.display import Markdown
+
+    rows = [f"| `{name}` | {LEGEND[name]} |" for name in columns or tuple(LEGEND)]
+    return Markdown("\n".join(["| column | what it says |", "|---|---|", *rows]))
 
 
 def _text(value: Any) -> str:
