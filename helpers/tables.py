@@ -65,7 +65,8 @@ def outcome(row: pd.Series) -> str:
     if action == "destination":
         return f"{_text(row['condition'])} record sent"
     if action in ("drop", "dead-letter", "expire"):
-        return "given up"
+        reason = _text(row["error_type"])
+        return f"given up ({reason})" if reason else "given up"
     if row["service"] == "states":
         return _text(row["phase"]) or _text(row["status"])
     return "failed" if row["error"] else ""
@@ -110,3 +111,12 @@ def legend(*columns: str):  # noqa: ANN201 - an IPython Markdown display object
 
 def _text(value: Any) -> str:
     return "" if value is None or (not isinstance(value, (list, dict)) and pd.isna(value)) else str(value)
+
+
+def path(frame: pd.DataFrame, *names: str) -> pd.DataFrame:
+    """The rows of `frame` that concern these resources (functions, queues, buses, rules, state machines,
+    by short name), or were called by them: one path through a flow, to draw or read on its own."""
+    wanted = set(names)
+    resource = frame["resource"].map(short)
+    caller = frame["caller"].map(lambda c: _text(c).removeprefix("states:"))
+    return frame[resource.isin(wanted) | frame["function"].isin(wanted) | caller.isin(wanted)]

@@ -38,6 +38,7 @@ def draw_service_map(trace: pd.DataFrame | None = None, lab: Lab | None = None, 
     frame = trace if trace is not None else _trace(lab, None)
     items = interactions(frame)
     calls: Counter[Participant] = Counter()
+    made: Counter[Participant] = Counter()  # calls a participant sent (a client receives none)
     errors: Counter[Participant] = Counter()
     edges: Counter[tuple[Participant, Participant, str]] = Counter()
     edge_errors: Counter[tuple[Participant, Participant, str]] = Counter()
@@ -55,13 +56,16 @@ def draw_service_map(trace: pd.DataFrame | None = None, lab: Lab | None = None, 
             errors[item.source] += item.error
         else:
             calls[item.target] += 1
+            made[item.source] += 1
             errors[item.target] += item.error
     graph = graphviz.Digraph("service_map", graph_attr={"rankdir": "LR", "fontname": FONT, "label": title,
                                                         "labelloc": "t", "ranksep": "0.8"})
     ids = {p: _participant_id(p) for p in nodes}
     for participant in nodes:
         count, failed = calls[participant], errors[participant]
-        stats = f"{count} call{'s' * (count != 1)}" + (f" · {failed} error{'s' * (failed != 1)}" if failed else "")
+        stats = (f"{count} call{'s' * (count != 1)}" if count or not made[participant]
+                 else f"made {made[participant]} call{'s' * (made[participant] != 1)}")
+        stats += f" · {failed} error{'s' * (failed != 1)}" if failed else ""
         name = html.escape(participant_label(participant)).replace("\n", "<BR/>")
         attrs = {**SERVICES[participant[0]].attrs(),
                  "label": f'<<B>{name}</B><BR/><FONT POINT-SIZE="9">{stats}</FONT>>'}

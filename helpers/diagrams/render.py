@@ -10,6 +10,9 @@ import graphviz
 INSTALL_HINT = ("Graphviz's `dot` program is not installed, so this diagram cannot be drawn. Install it "
                 "(`conda install -c conda-forge graphviz`, `sudo apt-get install graphviz` or "
                 "`brew install graphviz`), then run the cell again. Here is the diagram's DOT source:")
+#: The widest a drawing may be, in inches (72 pt each): 7.8 in = 562 pt = 749 CSS px, the site's content
+#: column. Graphviz scales a wider drawing down to it (`size` without "!" never scales up).
+MAX_WIDTH_IN = 7.8
 
 
 class Diagram:
@@ -29,7 +32,9 @@ class Diagram:
         """The SVG drawing, or None if Graphviz could not draw it (see `.problem`)."""
         if self._svg is None and self.problem is None:
             try:
-                self._svg = self.graph.pipe(format="svg", encoding="utf-8")
+                graph = self.graph.copy()
+                graph.graph_attr.setdefault("size", f"{MAX_WIDTH_IN},100")
+                self._svg = graph.pipe(format="svg", encoding="utf-8")
             except graphviz.ExecutableNotFound:
                 self.problem = INSTALL_HINT
             except (graphviz.CalledProcessError, subprocess.SubprocessError, OSError) as err:
