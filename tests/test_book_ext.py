@@ -33,3 +33,11 @@ def test_no_notebook_or_page_refers_in_prose_to_a_notebook_not_written_yet():
         if missing:
             found[path.name] = missing
     assert found == {}
+
+
+def test_verdict_links_point_at_the_published_solutions_page():
+    _spec = importlib.util.spec_from_file_location("solution_links", ROOT / "book" / "_ext" / "solution_links.py")
+    solution_links = importlib.util.module_from_spec(_spec)
+    _spec.loader.exec_module(solution_links)
+    body = '<a href="solutions.md#large-orders">The solution</a> <a href="other.md#x">x</a>'
+    assert solution_links.rewrite(body) == '<a href="solutions.html#large-orders">The solution</a> <a href="other.md#x">x</a>'

@@ -10,7 +10,7 @@ import pandas as pd
 
 from .interactions import Interaction, Participant, interactions
 from .render import Diagram
-from .style import ERROR_COLOR, FONT, LINKS, MUTED, SERVICES, add_legend, link_attrs
+from .style import ERROR_COLOR, FONT, LINKS, MUTED, SERVICES, add_legend, link_attrs, links_legend_label
 
 if TYPE_CHECKING:
     from ..lab import Lab
@@ -108,7 +108,7 @@ def _sequence_graph(items: list[Interaction], title: str) -> graphviz.Digraph:
     columns = list(participants)
     ids = {p: _participant_id(p) for p in columns}
     graph = graphviz.Digraph("sequence", graph_attr={
-        "rankdir": "TB", "fontname": FONT, "label": title, "labelloc": "t", "nodesep": "0.9", "ranksep": "0.25",
+        "rankdir": "TB", "fontname": FONT, "label": title, "labelloc": "t", "nodesep": "0.2", "ranksep": "0.25",
         "newrank": "true", "splines": "line"}, node_attr={"fontname": FONT, "fontsize": "10"},
         edge_attr={"fontname": FONT, "fontsize": "9"})
     with graph.subgraph(name="header") as header:
@@ -140,7 +140,10 @@ def _sequence_graph(items: list[Interaction], title: str) -> graphviz.Digraph:
             if item.error:
                 attrs.update(color=ERROR_COLOR, fontcolor=ERROR_COLOR)
             graph.edge(cells[item.source], cells[item.target], constraint="false", **attrs)
-    add_legend(graph, [], sorted({i.link for i in items if i.target is not None}, key=list(LINKS).index))
+    links = sorted({i.link for i in items if i.target is not None}, key=list(LINKS).index)
+    if links:  # under the time column, so the legend adds no width
+        graph.node("legend_links", links_legend_label(links), shape="plaintext", fontsize="9")
+        graph.edge(f"time_{len(items) - 1}" if items else "time_h", "legend_links", style="invis")
     return graph
 
 
