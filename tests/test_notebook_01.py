@@ -76,7 +76,7 @@ def test_the_legend_explains_every_column_the_tables_use(nb):
     """design.md (trace tables): the columns are explained once."""
     lines = [line.strip("| ").split(" | ") for line in outputs_of(nb, "legend").splitlines() if "| `" in line]
     rows = {name.strip("`"): means for name, means in lines}
-    assert list(rows) == ["t", "step", "resource", "by", "type", "attempt", "outcome"]
+    assert list(rows) == ["t", "after_s", "step", "resource", "by", "type", "attempt", "outcome"]
     assert "Invoke call" in rows["step"] and "handler runs" in rows["step"] and "throttled" in rows["outcome"]
 
 

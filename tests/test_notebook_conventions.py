@@ -69,3 +69,35 @@ def test_the_landing_page_and_the_readme_quote_each_notebook_s_time():
             row = next((line for line in text.splitlines() if line.startswith(f"| {path.name[:2]} |")), None)
             assert row is not None, f"{page.name} has no row for {path.name}"
             assert f"{stated_minutes(path)} min" in row, f"{page.name}: the row of {path.name[:2]} should say its time"
+
+
+def _calls(path: Path, name: str) -> list[list[str]]:
+    """The string arguments of every call to `name` in the notebook's code (positional, after the first
+    for `story`)."""
+    import ast
+
+    found = []
+    for cell in cells(path):
+        if cell.cell_type != "code":
+            continue
+        try:
+            tree = ast.parse(cell.source)
+        except SyntaxError:
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", getattr(node.func, "attr", None)) == name:
+                args = node.args[1:] if name == "story" else node.args
+                found.append([a.value for a in args if isinstance(a, ast.Constant) and isinstance(a.value, str)])
+    return found
+
+
+def test_the_legend_explains_every_column_the_trace_tables_show():
+    """design.md (trace tables): the columns are explained once in each notebook that shows them."""
+    unexplained, tables = {}, 0
+    for path in NOTEBOOKS:
+        shown = {column for call in _calls(path, "story") for column in call}
+        tables += bool(shown)
+        explained = {column for call in _calls(path, "legend") for column in call}
+        if shown - explained:
+            unexplained[path.name] = sorted(shown - explained)
+    assert tables and unexplained == {}

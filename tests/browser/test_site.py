@@ -108,7 +108,8 @@ def test_every_exercise_links_to_a_solution_the_site_publishes_folded(site: Path
 #: The content column's width at 1366x768, with a little slack for rounding.
 COLUMN_SLACK_PX = 2
 DIAGRAM_WIDTHS = """() => {
-  const column = document.querySelector('article.bd-article').getBoundingClientRect().width;
+  const article = document.querySelector('article.bd-article') || document.querySelector('main');
+  const column = article ? article.getBoundingClientRect().width : window.innerWidth;
   return [...document.querySelectorAll('svg')].filter(s => s.querySelector('g.graph')).map(s => ({
     width: s.getBoundingClientRect().width, column,
     scroller: !!s.closest('[data-scroll-note]') && !!s.closest('[data-scroll-note]').textContent.includes('scroll'),
