@@ -5,12 +5,14 @@ tagged for it. The notebook resets the lab first, so its virtual timeline is the
 """
 from __future__ import annotations
 
+import copy
 import html
 import re
 
+import nbformat
 import pytest
 
-from notebook_runner import executed, notebook, outputs_of
+from notebook_runner import execute, executed, notebook, outputs_of, text_of
 
 pytestmark = pytest.mark.notebooks
 
@@ -227,3 +229,16 @@ def test_the_static_timelines_tell_the_widgets_story(nb):
         assert [r[0] for r in table] == ["ord-0001", "ord-0002", "ord-0003", "ord-0004", "ord-0005"]
         assert [r[1:4] for r in table] == marks
         assert [r[4] for r in table] == ["succeeded", sink, "succeeded", "succeeded", "succeeded"]
+
+
+def test_running_the_points_cell_again_shows_only_its_own_invocations():
+    """Issue 12: re-running the exercise's batch cell showed a leftover row of the previous attempt."""
+    path = notebook("01")
+    source = nbformat.read(path, as_version=4)
+    start = next(i for i, c in enumerate(source.cells) if "points-batch" in c.get("metadata", {}).get("tags", []))
+    again = copy.deepcopy(source.cells[start])
+    again["id"] = "points-batch-again"
+    source.cells = source.cells[:start + 1] + [again]
+    ran = execute(source, path.parent)
+    first, second = (text_of(nbformat.v4.new_notebook(cells=[cell])) for cell in ran.cells[-2:])
+    assert "ValueError" in first and first == second
