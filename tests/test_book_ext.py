@@ -41,3 +41,23 @@ def test_verdict_links_point_at_the_published_solutions_page():
     _spec.loader.exec_module(solution_links)
     body = '<a href="solutions.md#large-orders">The solution</a> <a href="other.md#x">x</a>'
     assert solution_links.rewrite(body) == '<a href="solutions.html#large-orders">The solution</a> <a href="other.md#x">x</a>'
+
+
+def test_a_site_build_warns_on_prose_naming_a_notebook_not_written_yet(tmp_path):
+    """The build runs with --warningiserror, so this warning fails it (as a broken link would)."""
+    from io import StringIO
+
+    from sphinx.application import Sphinx
+
+    source = tmp_path / "src"
+    source.mkdir()
+    (source / "00-welcome.ipynb").write_text("{}")
+    (source / "index.rst").write_text("Title\n=====\n\nNotebook 00 starts; notebook 08 comes back to this.\n\n"
+                                      "``notebook 09`` in code is not prose.\n")
+    warnings = StringIO()
+    app = Sphinx(str(source), None, str(tmp_path / "out"), str(tmp_path / "doctrees"), "html",
+                 confoverrides={"extensions": ["forward_links"], "exclude_patterns": ["*.ipynb"]},
+                 status=StringIO(), warning=warnings)
+    app.build()
+    assert "refers to notebook 08, which does not exist yet" in warnings.getvalue()
+    assert "notebook 00" not in warnings.getvalue() and "09" not in warnings.getvalue()
