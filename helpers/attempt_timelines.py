@@ -72,7 +72,8 @@ def run_scenario(model: str, failure_rate: float, retries: int) -> pd.DataFrame:
             boto3.client("sqs").send_message(QueueUrl=url, MessageBody=json.dumps(order))
         sink = "dead-letter queue"
     lab.run_until_idle()
-    runs = [h for h in lab.recorder.hops[before:] if (h.service, h.action, h.resource) == ("lambda", "invoke", FUNCTION)]
+    runs = [h for h in lab.recorder.hops[before:]
+            if (h.service, h.action, h.resource) == ("lambda", "invoke", FUNCTION)]
     order_of = dict(zip(dict.fromkeys(h.trace for h in runs), [o["order_id"] for o in _orders()]))
     attempts = pd.DataFrame({"order": [order_of[h.trace] for h in runs],
                              "at_s": [(h.time - start).total_seconds() for h in runs],

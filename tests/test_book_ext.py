@@ -40,7 +40,8 @@ def test_verdict_links_point_at_the_published_solutions_page():
     solution_links = importlib.util.module_from_spec(_spec)
     _spec.loader.exec_module(solution_links)
     body = '<a href="solutions.md#large-orders">The solution</a> <a href="other.md#x">x</a>'
-    assert solution_links.rewrite(body) == '<a href="solutions.html#large-orders">The solution</a> <a href="other.md#x">x</a>'
+    assert solution_links.rewrite(body) == \
+        '<a href="solutions.html#large-orders">The solution</a> <a href="other.md#x">x</a>'
 
 
 def test_a_site_build_warns_on_prose_naming_a_notebook_not_written_yet(tmp_path):

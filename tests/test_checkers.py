@@ -119,7 +119,8 @@ def test_a_valid_failure_report_passes(lab):
 
 def test_a_string_threshold_is_an_invalid_pattern_in_aws_words():
     """EventBridge refuses a numeric operand that is not a number: InvalidEventPatternException,
-    "Event pattern is not valid. Reason: ..." (github.com/aws-cloudformation/cloudformation-coverage-roadmap/issues/251)."""
+    "Event pattern is not valid. Reason: ..." (rows/ed2.md [E17]:
+    github.com/aws-cloudformation/cloudformation-coverage-roadmap/issues/251)."""
     pattern = {"source": ["bistro.orders"], "detail-type": ["OrderPlaced"],
                "detail": {"restaurant_region": ["north"], "total": [{"numeric": [">", "50"]}]}}
     verdict = eventbridge.large_orders(pattern)

@@ -83,7 +83,7 @@ def test_the_legend_explains_every_column_the_tables_use(nb):
 
 
 def test_the_retry_mode_cell_shows_the_pinned_default(nb):
-    """boto3's default retry mode depends on the botocore version: the pinned one says standard."""
+    """boto3's default retry mode depends on the botocore version (rows/ed2.md [B1]): the pinned one says standard."""
     assert "{'mode': 'standard'}" in outputs_of(nb, "retry-mode")
 
 
@@ -202,7 +202,8 @@ def test_the_comparison_table(nb):
     cell = next(c for c in nb.cells if "comparison" in c.get("metadata", {}).get("tags", []))
     assert cell.cell_type == "markdown"
     lines = [line.strip("|").split(" | ") for line in cell.source.splitlines()]
-    assert [c.strip() for c in lines[0]] == ["", "Synchronous", "Asynchronous", "Poll-based: SQS", "Poll-based: streams"]
+    assert [c.strip() for c in lines[0]] == [
+        "", "Synchronous", "Asynchronous", "Poll-based: SQS", "Poll-based: streams"]
     rows = {row[0].strip(" *"): [c.strip() for c in row[1:]] for row in lines[2:]}
     assert list(rows) == ["Invoked by", "The caller gets", "Who retries", "Retries on a function error",
                           "Where errors go", "Ordering", "Scaling", "Be aware of"]

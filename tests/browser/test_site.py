@@ -100,8 +100,8 @@ def test_every_exercise_links_to_a_solution_the_site_publishes_folded(site: Path
             assert heading, f"{notebook} links to solutions.html#{name}, which the page does not have"
             assert re.search(r"<details>.*?<pre>.*?</details>", heading.group(1), re.S), f"{name}: not folded"
     names = re.findall(r'<section id="([\w-]+)">\s*<h3>', solutions)
-    linked = {n for notebook in NOTEBOOKS
-              for n in re.findall(r'href="solutions\.html#([\w-]+)"', (site / "notebooks" / f"{notebook}.html").read_text())}
+    linked = {n for notebook in NOTEBOOKS for n in re.findall(
+        r'href="solutions\.html#([\w-]+)"', (site / "notebooks" / f"{notebook}.html").read_text())}
     assert names and set(names) == linked
 
 
