@@ -40,7 +40,8 @@ class Notebook(NamedTuple):
 
     @property
     def time(self) -> str:
-        return f"{self.minutes} min" + (f" ({['one', 'two', 'three'][len(self.sittings) - 1]} sittings)" if self.sittings else "")
+        count = {2: "two", 3: "three"}.get(len(self.sittings))
+        return f"{self.minutes} min" + (f" ({count} sittings)" if count else "")
 
 
 def _opening(path: Path) -> str:
@@ -192,7 +193,8 @@ def agenda_rows(items: list, notebooks: dict[str, Notebook]) -> list[tuple[str, 
             continue
         if sitting:
             label, minutes = nb.sittings[int(sitting) - 1]
-            sequence.append((f"{number} · {link(nb)}, sitting {sitting} of {len(nb.sittings)}: {label}", minutes, True))
+            what = f"{number} · {link(nb)}, sitting {sitting} of {len(nb.sittings)}: {label}"
+            sequence.append((what, minutes, True))
         else:
             sequence.append((f"{number} · {link(nb)}", nb.minutes, True))
     rows: list[tuple[str, int, bool]] = []
@@ -235,7 +237,8 @@ SECTIONS = {
     "02": (["1 · A prototype: one API, three synchronous calls", "2 · From calls to events",
             "4 · Archive and replay: recovering from a consumer's bug"],
            ["3 · Event patterns: every operator", "Try it: an event-pattern playground",
-            "Exercise 1 · Large orders from one region", "Exercise 2 · Catch failed deliveries in a dead-letter queue",
+            "Exercise 1 · Large orders from one region",
+            "Exercise 2 · Catch failed deliveries in a dead-letter queue",
             "6 · What is happening in the exchange of events?"]),
     "03": (["How components connect", "The experiment: the kitchen goes down for ten minutes", "The comparison",
             "The facets of coupling, in what you saw"],
@@ -245,7 +248,8 @@ SECTIONS = {
             "8 · Lunchtime, and a question no context can answer"],
            ["6 · A declined payment: one compensating event", "7 · The kitchen runs out: a chain of compensations",
             "9 · An observer context, built from the archive", "10 · Exercise: a loyalty context"]),
-    "05": (["One process, one conductor", "The state machine", "Execution 1 · A card order, and a courier who answers"],
+    "05": (["One process, one conductor", "The state machine",
+            "Execution 1 · A card order, and a courier who answers"],
            ["Execution 2 · A transient error, retried", "Execution 3 · A declined card, and the saga",
             "Execution 4 · The courier never answers", "Where is order 42?", "Standard or Express?",
             "Exercise: a flaky payment provider"]),
