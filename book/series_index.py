@@ -285,11 +285,116 @@ def sections_table(notebooks: list[Notebook]) -> str:
     return "\n".join(rows)
 
 
+#: Where people get stuck, per exercise: the wrong attempts its check recognises, quoted word for word
+#: (tests/test_series_index.py reads the quotes between “ and ” in helpers/checks; … stands for a value).
+STUCK: dict[str, dict[str, list[str]]] = {
+    "01": {
+        "on-failure-destination": [
+            "The destination is set with the queue's URL, or as `OnSuccess`: “OnFailure (not "
+            "OnSuccess) takes the queue's ARN, not its URL.”",
+            "The failing order is sent synchronously: “… ran synchronously: a synchronous call "
+            "returns its error to the caller and never reaches a destination.”",
+            "Nothing arrives yet: “Lambda is still retrying (at +1 and +3 minutes), and the record is"
+            " sent after the last one.”, with the nudge “let the virtual clock run on: "
+            "lab.advance(minutes=3).”",
+            "The destination was set after the event was sent: “was the destination set after the "
+            "event was sent?”",
+        ],
+        "partial-batch-failures": [
+            "The handler lets the error escape: “the handler raised, so the batch of … failed as a "
+            "whole: all of it came back after the visibility timeout, and the good orders were "
+            "processed twice.”",
+            "The mapping does not ask for the report: “without "
+            "FunctionResponseTypes=[\"ReportBatchItemFailures\"] Lambda ignores the batchItemFailures a"
+            " handler returns, and deletes the whole batch.”",
+            "The report names the order instead of the message: “Each entry must be "
+            "{\"itemIdentifier\": <the record's messageId>}: not an order_id, not a bare string, not "
+            "empty.”",
+        ],
+    },
+    "02": {
+        "large-orders": [
+            "The region and total are put at the top of the pattern: “the fields of the order are "
+            "under \"detail\" in the event”.",
+            "The threshold is quoted: “numeric compares numbers, and a quoted number is a string.”",
+        ],
+        "dead-letter-queue": [
+            "The dead-letter queue replaces the target: “… was made the target itself (the target's "
+            "Arn), not the target's dead-letter queue”, with the nudge “keep the printer queue as the"
+            " target's Arn; put the DLQ's ARN in DeadLetterConfig.”",
+        ],
+    },
+    "03": {
+        "choose-the-pattern": [
+            "The right choices with a vague reason: “all three choices fit, but the reason given "
+            "for”; the first hint asks of each scenario “does the sender need the answer now?”",
+        ],
+    },
+    "04": {
+        "loyalty-points": [
+            "Another context edited to call the new one: “you changed other contexts: ”, then “A new "
+            "context must not need that: on a bus, a new consumer only adds its own rule.”",
+            "The rule listens to `OrderPlaced`: “your context reacts to an event that comes before "
+            "the payment (OrderPlaced?), so a customer whose card was declined is rewarded too.”, "
+            "nudged to “react to the fact that the money came in: PaymentSucceeded.”",
+            "The duplicate delivery is counted: “EventBridge delivers at least once, and your handler"
+            " counted the duplicate.” This is the exercise's real lesson: leave time for it.",
+            "Section 9 skipped: “the check reads the order timeline: run the observer's cells "
+            "(section 9) first.”",
+        ],
+    },
+    "05": {
+        "flaky-payment": [
+            "A `Catch` instead of a `Retry`: “A Retry tries the same state again, with "
+            "IntervalSeconds, BackoffRate and MaxAttempts.”",
+            "Too few attempts: “MaxAttempts counts retries after the first attempt: you need at least"
+            " ….”",
+            "A retrier on `States.ALL`: “so it would also retry a PaymentDeclined: a declined card "
+            "charged again and again”.",
+            "A retrier on `States.Timeout`: “States.Timeout is Step Functions' own error when a task "
+            "runs past its TimeoutSeconds”.",
+        ],
+    },
+    "06": {
+        "choose-the-design": [
+            "The right designs without a reason: “all three choices fit; now say why.”, nudged to “in"
+            " each sentence, name what decides the design in that scenario (who must stay "
+            "independent, what must be seen or undone, where the boundary between contexts is).”",
+            "Orchestration for the new teams: “a central workflow would have to call each team's "
+            "service and change every time a team joins or leaves: it couples the teams to one "
+            "owner.”",
+            "Choreography for the bakery: “the bakery's own steps (proof, bake, cool, box, with "
+            "timers and retries) would become a web of events inside one team, with no place to see "
+            "where a batch is.”",
+        ],
+    },
+    "07": {
+        "pick-the-memory": [
+            "The fastest size: “… MB is the fastest, not the cheapest of the sizes that meet the "
+            "goal.”, nudged to “the goal is a ceiling, not a race: any size under 5 ms will do; "
+            "compare their bills.”",
+            "The cheapest size overall: “it misses the 5 ms goal, however cheap.”",
+            "The bill without the requests: “leaves out the requests”, nudged to “a bill is requests "
+            "plus duration; for short functions the requests are most of it.”",
+            "Arm priced as x86: “prices arm64 at the x86 rate.”",
+        ],
+    },
+}
+
+
+def stuck(notebooks: list[Notebook]) -> str:
+    parts = []
+    for nb in notebooks:
+        for name, bullets in STUCK.get(nb.number, {}).items():
+            parts.append(f"### {nb.number} · {name}\n\n" + "\n".join(f"- {b}" for b in bullets) + "\n")
+    return "\n".join(parts)
+
+
 PAGES = {
     ROOT / "README.md": {"table": readme_table},
     ROOT / "book" / "index.md": {"table": landing_table},
     NOTEBOOKS / "README.md": {"table": index_table, "details": index_details},
-    NOTEBOOKS / "INSTRUCTORS.md": {"agendas": agendas, "sections": sections_table},
+    NOTEBOOKS / "INSTRUCTORS.md": {"agendas": agendas, "sections": sections_table, "stuck": stuck},
 }
 
 

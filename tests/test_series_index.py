@@ -238,9 +238,15 @@ def test_the_guide_quotes_the_checks_word_for_word():
     quotes = [" ".join(q.split()) for q in re.findall(r"“([^”]+)”", stuck)]
     assert len(quotes) >= 10
     assert [q for q in quotes if not _says(q, strings)] == []
-    exercises = {h.split(" · ", 1)[1] for h in re.findall(r"^### (.+)$", stuck, re.M)}
-    assert exercises <= {t.split(":", 1)[1] for p in NOTEBOOKS for c in json.loads(p.read_text())["cells"]
-                         for t in c.get("metadata", {}).get("tags", []) if t.startswith("exercise:")}
+
+
+def test_the_guide_says_where_people_get_stuck_in_every_exercise():
+    stuck = _section(GUIDE.read_text(), "Where people get stuck")
+    entries = dict(re.findall(r"^### (\d\d · [\w-]+)\n(.+?)(?=^### |\Z)", stuck, re.M | re.S))
+    exercises = [f"{p.name[:2]} · {t.split(':', 1)[1]}" for p in NOTEBOOKS for c in json.loads(p.read_text())["cells"]
+                 for t in c.get("metadata", {}).get("tags", []) if t.startswith("exercise:")]
+    assert sorted(entries) == sorted(exercises), "add the missing ones to STUCK in book/series_index.py"
+    assert all("“" in text for text in entries.values()), "each entry quotes its check"
 
 
 def _code_spans(text: str) -> list[str]:
