@@ -166,14 +166,14 @@ START = 9 * 60
 BREAK, LONG_BREAK, LUNCH, WRAP = ("Break", 10), ("Break", 15), ("Lunch", 60), ("Questions and wrap-up", 10)
 AGENDAS = {
     "Half day: how Lambda runs your code, and events": ["00", "01/1", LONG_BREAK, "01/2", BREAK, "02"],
-    "Half day: bounded contexts, choreography and orchestration":
-        ["00", "04", LONG_BREAK, "05", BREAK, "06"],
-    "Full day: the series from the lab to orchestration":
-        ["00", "01/1", BREAK, "01/2", LONG_BREAK, "02", LUNCH, "03", "04", LONG_BREAK, "05", BREAK, "06"],
-    "Follow-up session: tuning and practice": ["07", LONG_BREAK, "08"],
+    "Half day: bounded contexts, choreography and orchestration": ["00", "04", LONG_BREAK, "05", BREAK, "06"],
+    "Full day: from the lab to orchestration":
+        ["00", "01/1", BREAK, "01/2", LONG_BREAK, "02", LUNCH, "03", "04", LONG_BREAK, "05"],
+    "Half day after the full day: comparing the designs, tuning, practice":
+        ["06", LONG_BREAK, "07", BREAK, "08"],
 }
 #: How long each kind of day may run (minutes): the tests hold the agendas to it.
-LIMITS = {"Half day": 4 * 60, "Full day": 8 * 60, "Follow-up session": 4 * 60}
+LIMITS = {"Half day": 4 * 60, "Full day": 8 * 60}
 
 
 def _clock(minutes: int) -> str:
