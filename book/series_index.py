@@ -36,7 +36,10 @@ class Notebook(NamedTuple):
     @property
     def builds_on(self) -> tuple[str, ...]:
         """The earlier notebooks its "What you need" names (helpful, never required: each stands alone)."""
-        return tuple(sorted({n for n in re.findall(r"\b(\d\d)\b", self.needs) if n < self.number}))
+        named = set()
+        for first, last in re.findall(r"\b(\d\d)(?:\s*[-–]\s*(\d\d))?\b", self.needs):  # "04", "01-05"
+            named.update(f"{n:02d}" for n in range(int(first), int(last or first) + 1))
+        return tuple(sorted(n for n in named if n < self.number))
 
     @property
     def time(self) -> str:
@@ -72,7 +75,7 @@ def read(path: Path) -> Notebook:
     time = re.search(r"\*\*Time\*\*: about (\d+) minutes", text)
     needs = re.search(r"\*\*What you need\*\*:\s*(.+?)\s*\*\*Time\*\*", text, re.S)
     assert title and time and needs, f"{path.name}: the opening should have '# NN · Title', What you need, Time"
-    learn = re.search(r"\*\*What you will learn\*\*\n(.+?)\n\n", text, re.S)
+    learn = re.search(r"\*\*What you will learn\*\*[^\n]*\n(.+?)\n\n", text, re.S)
     bullets = re.split(r"\n- ", "\n" + learn[1].strip()) if learn else []
     minutes = int(time[1])
     return Notebook(path, path.name[:2], title[1].strip(), minutes,
@@ -112,11 +115,20 @@ SHOWS = {
           "directly), Choice, Parallel, Map over order lines, Retry with backoff and Catch, a saga compensating "
           "in reverse order, a courier callback with `.waitForTaskToken` and its timeout; each execution's path "
           "drawn and its history read; Standard vs Express at AWS prices; a flaky-payment exercise",
+    "06": "the same lunch of orders through a choreography, an orchestration and a hybrid, with the same "
+          "failures injected: outcomes, messages and invocations, end-to-end time and the bill at AWS prices; "
+          "where each design keeps the process state and answers \"where is order 42?\"; what a new step "
+          "costs; Dengler's choreograph between, orchestrate within; a failure-rate explorer; a "
+          "choose-the-design exercise",
     "07": "what memory buys (1,769 MB = one vCPU, six at 10,240 MB); a CPU-bound, an I/O-bound and a "
           "multi-threaded function measured from 128 to 10,240 MB and priced from AWS's price table (x86 and "
           "Arm); AWS Lambda Power Tuning rebuilt as a Step Functions state machine and run; its cost, speed and "
           "balanced strategies; a fleet of twelve functions tuned in one go; a memory-and-architecture widget; "
           "a pick-the-memory exercise",
+    "08": "transform, don't transport (an input transformer instead of a glue function); one function per job "
+          "vs a Lambda-lith; idempotency under at-least-once delivery (a conditional write, Powertools); the "
+          "saga and the transactional outbox; Lambda calling Lambda, and recursive loops stopped by AWS; an "
+          "operations checklist per pattern; a takeaway-orders capstone checked against a scripted day",
 }
 
 
@@ -257,6 +269,15 @@ SECTIONS = {
             "Cost, speed, balanced: the three strategies"],
            ["Measuring by hand: one memory size", "What an invocation costs",
             "Move memory and architecture yourself", "Tuning a fleet", "Exercise: pick the memory"]),
+    "06": (["1 · One lunch, three designs, the same failures", "2 · Side by side",
+            "4 · Dengler and Taco Bell: choreograph between, orchestrate within"],
+           ["3 · Where the state lives, and what a new step costs", "5 · The hybrid",
+            "6 · All three, side by side", "Try another failure rate", "Exercise: choose the design"]),
+    "08": (["1 · Transform, don't transport", "2 · One function per job, or a Lambda-lith?",
+            "5 · Lambda calling Lambda, and recursive loops",
+            "6 · Operations, security and reliability, per pattern"],
+           ["3 · Idempotency under at-least-once delivery", "4 · Data consistency across services",
+            "7 · Capstone: takeaway orders", "Exercise · Design the takeaway path"]),
 }
 #: Headings that are the same in every notebook and belong to neither list.
 COMMON_HEADINGS = {"Start the lab", "Summary", "On real AWS", "Review questions", "Further reading"}
@@ -377,6 +398,22 @@ STUCK: dict[str, dict[str, list[str]]] = {
             "The bill without the requests: “leaves out the requests”, nudged to “a bill is requests "
             "plus duration; for short functions the requests are most of it.”",
             "Arm priced as x86: “prices arm64 at the x86 rate.”",
+        ],
+    },
+    "08": {
+        "takeaway": [
+            "The app calls the function itself: “directly (synchronously): while the card provider "
+            "was down”, nudged to “Put a queue between the app and the function: the queue keeps each"
+            " order until it is charged.”",
+            "A queue without a dead-letter queue: “the queue has no dead-letter queue”, nudged to "
+            "“Give the queue a RedrivePolicy that moves a message to a DLQ after a few receives.”",
+            "A dead-letter queue that gives up before the outage ends: “orders placed during the "
+            "10-minute outage were parked in the DLQ”, nudged to “Retry for longer than an outage "
+            "lasts”.",
+            "The handler that charges every delivery: “the app sent them twice and your handler "
+            "charged every delivery.”",
+            "A mapping Lambda refuses: “Lambda refuses a mapping when the function's timeout, … s, is"
+            " longer than the queue's visibility timeout”.",
         ],
     },
 }
