@@ -1,5 +1,6 @@
 """Write the series' tables from the notebooks themselves: the index, the landing page, the README and
-the instructor's guide's agendas, so that no time, title or prerequisite is copied by hand.
+the instructor's guide (agendas, sections to demonstrate, where people get stuck), so that no time,
+title or prerequisite is copied by hand, and a notebook not yet on the branch is not listed.
 
 Each notebooks/NN-*.ipynb states in its opening cell its title (`# NN · Title`), what it needs
 (`**What you need**: ...`), its time (`**Time**: about N minutes`, and for a notebook taken in two
