@@ -178,10 +178,10 @@ def index_details(notebooks: list[Notebook]) -> str:
 START = 9 * 60
 BREAK, LONG_BREAK, LUNCH, WRAP = ("Break", 10), ("Break", 15), ("Lunch", 60), ("Questions and wrap-up", 10)
 AGENDAS = {
-    "Half day: how Lambda runs your code, and events": ["00", "01/1", LONG_BREAK, "01/2", BREAK, "02"],
+    "Half day: how Lambda runs your code, and events": ["00", "01", LONG_BREAK, "02"],
     "Half day: bounded contexts, choreography and orchestration": ["00", "04", LONG_BREAK, "05", BREAK, "06"],
     "Full day: from the lab to orchestration":
-        ["00", "01/1", BREAK, "01/2", LONG_BREAK, "02", LUNCH, "03", "04", LONG_BREAK, "05"],
+        ["00", "01", LONG_BREAK, "02", LUNCH, "03", BREAK, "04", LONG_BREAK, "05"],
     "Half day after the full day: comparing the designs, tuning, practice":
         ["06", LONG_BREAK, "07", BREAK, "08"],
 }
@@ -244,7 +244,7 @@ SECTIONS = {
             "When the handler fails", "Start again"]),
     "01": (["1 · Synchronous: the caller waits", "Retries at +1 and +3 minutes", "The three models compared"],
            ["Destinations: where the outcome goes", "A dead-letter queue",
-            "Partial batch responses: `batchItemFailures`", "Try it: attempts on a timeline",
+            "Partial batch responses: `batchItemFailures`", "The same failures in each model",
             "Exercise 1 · Catch failed receipts with an on-failure destination",
             "Exercise 2 · Report partial batch failures"]),
     "02": (["1 · A prototype: one API, three synchronous calls", "2 · From calls to events",
