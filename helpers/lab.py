@@ -4,7 +4,6 @@ from __future__ import annotations
 import json
 import logging
 import tempfile
-import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
@@ -21,7 +20,7 @@ from .packaging import zip_code
 from .runtime.clock import VirtualClock
 from .runtime.executions import ExecutionThreads
 from .runtime import sdk_waits
-from .runtime.lambda_runtime import LambdaRuntime, lab_sleep
+from .runtime.lambda_runtime import LambdaRuntime
 from .runtime.pollers import Pollers
 from .runtime.recorder import Recorder
 
@@ -54,7 +53,7 @@ class Lab:
         self.recorder = Recorder(self.clock)
         self.faults = self.runtime.faults  # failure injection: lab.faults.fail("fn", rate=0.2)
         self.on_reset: list[Callable[[], None]] = [self.recorder.clear, self.faults.clear]
-        moto_core.set_clock(self.clock.now)
+        moto_core.set_clock(self.runtime.now)  # a handler's calls happen at its own virtual time
         moto_core.set_scheduler(self.clock)
         moto_core.set_observer(self.recorder)
         moto_core.set_after_outermost_call(self.clock.run_due)
@@ -65,7 +64,6 @@ class Lab:
         moto_stepfunctions.set_coordinator(self.executions)
         logging.getLogger("moto.stepfunctions.parser").setLevel(logging.CRITICAL)  # errors show in history
         self.on_reset.append(self.pollers.reset)
-        time.sleep = lab_sleep
         sdk_waits.install(self.clock)
         self._seed_account()
         self.recorder.clear()
