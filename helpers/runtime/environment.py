@@ -39,6 +39,14 @@ def _context() -> multiprocessing.context.BaseContext:
 
 
 _CONTEXT = _context()
+
+
+def warm_up() -> None:
+    """Start the warm server process now, in the background, so the first cold start is quick."""
+    if _CONTEXT.get_start_method() == "forkserver":
+        import multiprocessing.forkserver
+
+        multiprocessing.forkserver.ensure_running()
 _STARTING = threading.Lock()
 
 

@@ -29,7 +29,7 @@ from ..motoext.core import bound_trace, current_trace, notify
 from . import duration_model, sdk_bridge
 from .async_invoker import AsyncInvoker
 from .clock import EPOCH, VirtualClock
-from .environment import EnvironmentEnded, ExecutionEnvironment, FunctionSpec, unpack
+from .environment import EnvironmentEnded, ExecutionEnvironment, FunctionSpec, unpack, warm_up
 from .errors import exit_error
 from .faults import Faults
 
@@ -99,6 +99,7 @@ class LambdaRuntime:
         self._lock = threading.RLock()
         self.faults = Faults()
         self._async = AsyncInvoker(self)
+        warm_up()
 
     # -- the virtual time of calls made by running code ----------------------------------------
     def now(self) -> dt.datetime:
