@@ -25,17 +25,17 @@ class WorkMeter:
         self._skip_prefixes = skip_prefixes
         self._skip: dict[str, bool] = {}
         self._on_check = on_check
-        self._tracers: dict[int, Callable[..., Any]] = {}
-        self.counts: dict[int, list[int]] = {}
+        self._thread = threading.local()  # per thread (idents are reused; threads are not)
+        self.counts: list[list[int]] = []
         self._paused = 0
 
     def lines(self) -> list[int]:
         """Lines counted so far in this measurement, one number per thread that ran code."""
-        return [cell[0] for cell in self.counts.values()]
+        return [cell[0] for cell in self.counts]
 
     def reset(self) -> None:
-        self.counts = {}
-        self._tracers = {}
+        self.counts = []
+        self._thread = threading.local()
 
     @contextlib.contextmanager
     def running(self) -> Iterator[None]:
@@ -66,14 +66,14 @@ class WorkMeter:
     def _global(self, frame: Any, event: str, arg: Any) -> Callable[..., Any] | None:
         if self._paused or self._skipped(frame.f_code.co_filename):
             return None
-        ident = threading.get_ident()
-        tracer = self._tracers.get(ident)
+        tracer = getattr(self._thread, "tracer", None)
         if tracer is None:
-            tracer = self._tracers[ident] = self._new_tracer(ident)
+            tracer = self._thread.tracer = self._new_tracer()
         return tracer
 
-    def _new_tracer(self, ident: int) -> Callable[..., Any]:
-        cell = self.counts[ident] = [0]
+    def _new_tracer(self) -> Callable[..., Any]:
+        cell = [0]
+        self.counts.append(cell)
         check = self._on_check
 
         def local(frame: Any, event: str, arg: Any) -> Callable[..., Any]:
