@@ -20,10 +20,13 @@ from moto.awslambda.models import EventInvokeConfig, lambda_backends
 from moto.core.exceptions import JsonRESTError
 from moto.moto_api._internal import mock_random
 
+from . import lambda_validation
 from .patching import Patch
 
 #: `LogType=Tail` returns the last 4 KB of the log (aws-semantics.md 1.1, L4, L8).
 LOG_TAIL_BYTES = 4096
+#: Invoke payload limits: 6 MB synchronous, 1 MB asynchronous since January 2026 (Invoke API; P1).
+SYNC_PAYLOAD_BYTES, ASYNC_PAYLOAD_BYTES = 6 * 2**20, 2**20
 
 
 @dataclass
@@ -78,6 +81,24 @@ class InvalidRequestContentException(JsonRESTError):
     def __init__(self, detail: str) -> None:
         super().__init__("InvalidRequestContentException",
                          f"Could not parse request body into json: Could not parse payload into json: {detail}")
+
+
+class RequestTooLargeException(JsonRESTError):
+    """HTTP 413 for a payload over the Invoke limit; the function does not run."""
+
+    code = 413
+
+    def __init__(self, limit: int) -> None:
+        super().__init__("RequestTooLargeException",
+                         f"Request must be smaller than {limit} bytes for the InvokeFunction operation")
+
+
+def check_payload_size(body: Any, invocation_type: str) -> None:
+    """Refuse a payload over 6 MB (synchronous) or 1 MB (asynchronous) before anything runs."""
+    size = len(body if isinstance(body, bytes) else str(body or "").encode())
+    limit = ASYNC_PAYLOAD_BYTES if invocation_type == "Event" else SYNC_PAYLOAD_BYTES
+    if size > limit:
+        raise RequestTooLargeException(limit)
 
 
 def log_tail(log: str) -> str:
@@ -149,6 +170,7 @@ def _make_backend_invoke(original: Callable[..., Any]) -> Callable[..., Any]:
             return original(self, function_name, qualifier, body, headers, response_headers)
         fn = self.get_function(function_name, qualifier)
         invocation_type = _header(headers, "X-Amz-Invocation-Type", "RequestResponse")
+        check_payload_size(body, invocation_type)
         if invocation_type == "DryRun":
             return b""
         fn = _weighted_version(self, fn, function_name, qualifier)  # sync and async alike
@@ -172,6 +194,7 @@ def _make_function_invoke(original: Callable[..., Any]) -> Callable[..., Any]:
     def invoke(self: Any, body: str, request_headers: Any, response_headers: Any) -> str | bytes:
         if _executor is None:
             return original(self, body, request_headers, response_headers)
+        check_payload_size(body, "Event")
         _executor.invoke_async(self, _as_bytes(body))
         return b""
 
@@ -350,4 +373,5 @@ UPDATE_CONFIGURATION = Patch(
     make=_make_update_configuration,
 )
 PATCHES = [RESPONSE_INVOKE, BACKEND_INVOKE, FUNCTION_INVOKE, INVOKE_LAMBDA, PUT_EVENT_INVOKE_CONFIG,
-           UPDATE_EVENT_INVOKE_CONFIG, FUNCTION_INIT, GET_CONFIGURATION, UPDATE_CONFIGURATION]
+           UPDATE_EVENT_INVOKE_CONFIG, FUNCTION_INIT, GET_CONFIGURATION, UPDATE_CONFIGURATION,
+           *lambda_validation.PATCHES]
