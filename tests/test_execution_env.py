@@ -204,3 +204,21 @@ def test_init_within_10_s_does_not_count_against_the_function_timeout(lab):
     deploy(lab, "import time\ntime.sleep(5)\ndef handler(event, context):\n    return 'ready'\n")
     response = invoke()
     assert response["Body"] == "ready" and 5000 <= ms(report(response)["Init Duration"]) < 5500
+
+
+def test_handler_calls_stay_in_the_sandbox(lab):
+    """design.md principle 3: a handler's calls reach the lab's moto, from any boto3 session; a call
+    to an endpoint moto does not serve is refused, never sent."""
+    deploy(lab, """
+import boto3
+def handler(event, context):
+    own = boto3.Session().client("sqs").create_queue(QueueName="own-session")["QueueUrl"]
+    try:
+        boto3.client("sqs", endpoint_url="https://sqs.example.com").list_queues()
+        escaped = "not blocked"
+    except Exception as error:
+        escaped = type(error).__name__ + ": " + str(error)
+    return [own, escaped]
+""")
+    own, escaped = invoke()["Body"]
+    assert own.endswith("/own-session") and escaped.startswith("SandboxRefusal: The lab blocked a request")

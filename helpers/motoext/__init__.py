@@ -46,6 +46,7 @@ def install() -> None:
     for patch in ALL_PATCHES:
         patch.apply()
     core.spread_utcnow()
+    awslambda.add_routes()
     core.register_call_hooks()
     _installed = True
 

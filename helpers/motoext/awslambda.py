@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import json
 from dataclasses import dataclass
+from urllib.parse import unquote, urlsplit
 from typing import Any, Callable, Protocol
 
 from moto.awslambda.exceptions import ValidationException
@@ -37,6 +38,8 @@ class Invocation:
     function_error: str | None
     log: str
     executed_version: str
+    #: Lambda's recursive loop detection stopped it: the function did not run.
+    recursive_loop: bool = False
 
 
 class LambdaExecutor(Protocol):
@@ -375,3 +378,38 @@ UPDATE_CONFIGURATION = Patch(
 PATCHES = [RESPONSE_INVOKE, BACKEND_INVOKE, FUNCTION_INVOKE, INVOKE_LAMBDA, PUT_EVENT_INVOKE_CONFIG,
            UPDATE_EVENT_INVOKE_CONFIG, FUNCTION_INIT, GET_CONFIGURATION, UPDATE_CONFIGURATION,
            *lambda_validation.PATCHES]
+
+
+# -- recursive loop detection settings (Lambda developer guide, "Use Lambda recursive loop detection") --
+RECURSIVE_LOOP_VALUES = ("Allow", "Terminate")
+_RECURSION_CONFIG_PATH = r"{0}/(?P<api_version>[^/]+)/functions/(?P<function_name>[\w_:%-]+)/recursion-config/?$"
+
+
+def recursive_loop(fn: Any) -> str:
+    """The function's RecursiveLoop setting: `Terminate` unless PutFunctionRecursionConfig said `Allow`."""
+    return getattr(_latest(lambda_backends[fn.account_id][fn.region], fn.function_name),
+                   "recursive_loop", None) or "Terminate"
+
+
+def _recursion_config(request: Any, full_url: str, headers: Any) -> tuple[int, dict[str, str], str]:
+    """GET/PUT /2024-08-31/functions/NAME/recursion-config (moto has neither operation)."""
+    from moto.core import DEFAULT_ACCOUNT_ID
+
+    url = urlsplit(full_url)
+    name = unquote(url.path.split("/functions/", 1)[1].rsplit("/recursion-config", 1)[0])
+    region = (url.hostname or "").split(".")[1]
+    fn = _latest(lambda_backends[DEFAULT_ACCOUNT_ID][region], name)
+    if request.method == "PUT":
+        value = json.loads(request.get_data() or b"{}").get("RecursiveLoop")
+        if value not in RECURSIVE_LOOP_VALUES:
+            raise ValidationException(value, "recursiveLoop",
+                                      f"Member must satisfy enum value set: [{', '.join(RECURSIVE_LOOP_VALUES)}]")
+        fn.recursive_loop = value
+    return 200, {"Content-Type": "application/json"}, json.dumps({"RecursiveLoop": recursive_loop(fn)})
+
+
+def add_routes() -> None:
+    """Answer Put/GetFunctionRecursionConfig, which moto does not implement."""
+    from moto.awslambda import urls
+
+    urls.url_paths.setdefault(_RECURSION_CONFIG_PATH, _recursion_config)

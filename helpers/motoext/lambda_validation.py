@@ -21,15 +21,16 @@ import re
 import zipfile
 from typing import Any, Callable
 
-import botocore.session
+import botocore.loaders
 from moto.awslambda.exceptions import InvalidParameterValueException, ValidationException
 from moto.core.exceptions import JsonRESTError
 
 from .patching import Patch
 
-_MODEL = botocore.session.get_session().get_service_model("lambda")
-#: Every value the API's `Runtime` enum allows (the pinned botocore's service model).
-RUNTIMES: tuple[str, ...] = tuple(_MODEL.shape_for("Runtime").enum)
+#: The pinned botocore's model of the Lambda API (read from its data files, no session or config).
+_SHAPES = botocore.loaders.create_loader().load_service_model("lambda", "service-2")["shapes"]
+#: Every value the API's `Runtime` enum allows.
+RUNTIMES: tuple[str, ...] = tuple(_SHAPES["Runtime"]["enum"])
 #: Python runtimes AWS no longer lets you create or update (Lambda runtimes, deprecation dates).
 DEPRECATED_PYTHON = ("python2.7", "python3.6", "python3.7", "python3.8")
 #: The runtimes this lab can run: its handlers are Python.
@@ -45,8 +46,7 @@ RESERVED_KEYS = ("_HANDLER", "_X_AMZN_TRACE_ID", "AWS_DEFAULT_REGION", "AWS_REGI
                  "AWS_LAMBDA_INITIALIZATION_TYPE", "AWS_LAMBDA_LOG_GROUP_NAME", "AWS_LAMBDA_LOG_STREAM_NAME",
                  "AWS_ACCESS_KEY", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
                  "AWS_LAMBDA_RUNTIME_API", "LAMBDA_TASK_ROOT", "LAMBDA_RUNTIME_DIR")
-_NAME_PATTERN = (_MODEL.operation_model("CreateFunction").input_shape.members["FunctionName"]
-                 .metadata["pattern"])
+_NAME_PATTERN = _SHAPES[_SHAPES["CreateFunctionRequest"]["members"]["FunctionName"]["shape"]]["pattern"]
 
 
 class UnsupportedRuntimeInLab(JsonRESTError):

@@ -33,7 +33,7 @@ def _context() -> multiprocessing.context.BaseContext:
     methods = multiprocessing.get_all_start_methods()
     if "forkserver" in methods and multiprocessing.get_start_method(allow_none=True) != "spawn":
         context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload([worker.__name__])
+        context.set_forkserver_preload([f"{__package__}.worker_preload"])
         return context
     return multiprocessing.get_context("spawn")
 

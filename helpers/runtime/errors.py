@@ -64,8 +64,10 @@ def exception_payload(error: BaseException, code_dir: Path, layer_dirs: list[Pat
 def exit_reason(exitcode: int) -> str:
     """How Lambda words an environment's process ending: 'exit status 1', 'signal: killed'."""
     if exitcode < 0:
-        name = {signal.SIGKILL: "killed", signal.SIGABRT: "aborted",
-                signal.SIGSEGV: "segmentation fault"}.get(-exitcode, signal.Signals(-exitcode).name)
+        names = {"SIGKILL": "killed", "SIGABRT": "aborted", "SIGSEGV": "segmentation fault",
+                 "SIGINT": "interrupt", "SIGTERM": "terminated"}
+        name = signal.Signals(-exitcode).name
+        name = names.get(name, name)
         return f"Runtime exited with error: signal: {name}"
     if exitcode == 0:
         return "Runtime exited without providing a reason"

@@ -16,6 +16,7 @@ import datetime as dt
 import json
 import math
 import os
+import signal
 import tempfile
 import threading
 from dataclasses import dataclass
@@ -32,6 +33,7 @@ from .clock import EPOCH, VirtualClock
 from .environment import EnvironmentEnded, ExecutionEnvironment, FunctionSpec, unpack, warm_up
 from .errors import exit_error
 from .faults import Faults
+from .recursion import RecursionGuard
 
 #: The init phase has its own limit; past it, init is retried at the first invoke under the
 #: function's timeout (aws-semantics.md 2, L20).
@@ -43,6 +45,15 @@ _INHERITED = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
               "SYSTEMROOT")
 
 _local = threading.local()
+
+
+class InvocationInterrupted(KeyboardInterrupt):
+    """Jupyter's Stop ended an invocation; `invocation` is what it produced, already logged and
+    recorded, so an asynchronous event can still be retried or reported."""
+
+    def __init__(self, invocation: Invocation) -> None:
+        super().__init__()
+        self.invocation = invocation
 
 
 @dataclass
@@ -98,6 +109,7 @@ class LambdaRuntime:
         self._pools: dict[tuple, list[ExecutionEnvironment]] = {}
         self._lock = threading.RLock()
         self.faults = Faults()
+        self.loops = RecursionGuard()
         self._async = AsyncInvoker(self)
         warm_up()
 
@@ -125,8 +137,18 @@ class LambdaRuntime:
         queue/topic/rule that triggered it>...).
         """
         spec = self.spec_for(fn)
+        if self.loops.stops(fn, hop):
+            return self._stopped(fn, spec, request_id, hop)
         with self._lock:
             return self._invoke(fn, spec, payload, request_id, hop)
+
+    def _stopped(self, fn: Any, spec: FunctionSpec, request_id: str | None, hop: dict[str, Any]) -> Invocation:
+        """Recursive loop detection stopped this invocation: the function does not run."""
+        notify("lambda", "recursion-stop", spec.name, request_id=request_id, **hop)
+        error = {"errorType": "RecursiveInvocationException",
+                 "errorMessage": "Lambda has detected your function being invoked in a recursive loop with "
+                                 "other AWS resources and stopped your function's invocation."}
+        return Invocation(json.dumps(error).encode(), "Unhandled", "", spec.version, recursive_loop=True)
 
     def invoke_async(self, fn: Any, payload: bytes, **hop: Any) -> str:
         """Queue an event (see `AsyncInvoker.submit`); returns its request ID."""
@@ -160,6 +182,7 @@ class LambdaRuntime:
 
     def discard_environments(self) -> None:
         """End every environment: the next invocation of each function is a cold start."""
+        self.loops.clear()
         with self._lock:
             for env in self.environments():
                 env.stop()
@@ -287,10 +310,15 @@ class LambdaRuntime:
             if runnable:
                 self._run_handler(env, attempt, spec, payload)
             return self._finish(fn, env, spec, attempt, cold, hop)
+        except KeyboardInterrupt:  # Jupyter's Stop: this environment is gone, and so is work due now
+            self.clock.discard_due()
+            attempt.error = exit_error(attempt.request_id, -signal.SIGINT)
+            attempt.ended = True
+            raise InvocationInterrupted(self._finish(fn, env, spec, attempt, cold, hop)) from None
         finally:
             env.busy = False
             env.invocations += 1
-            if attempt.ended or attempt.timed_out or not env.initialised:
+            if attempt.ended or attempt.timed_out or not env.initialised or not env.alive:
                 self._discard(env)  # AWS replaces an environment after these
 
     def _run_handler(self, env: ExecutionEnvironment, attempt: _Attempt, spec: FunctionSpec,

@@ -45,7 +45,8 @@ def _can_pickle(value: Any) -> bool:
 
 
 def install_forwarder(call: Call) -> None:
-    """Send every botocore request of this process over `call` (in the environment's process)."""
+    """Send every botocore request of this process over `call` (in the environment's process):
+    requests of sessions created from now on, and of boto3's default session."""
     from botocore.awsrequest import AWSResponse
     from botocore.compat import HTTPHeaders
     from botocore.handlers import BUILTIN_HANDLERS
@@ -75,8 +76,13 @@ def install_forwarder(call: Call) -> None:
             headers[key] = value
         return AWSResponse(request.url, reply["status"], headers, _RawBody(reply["body"]))
 
-    BUILTIN_HANDLERS.extend([("before-parameter-build", keep_params), ("before-call", keep_operation),
-                             ("before-send", forward)])
+    handlers = [("before-parameter-build", keep_params), ("before-call", keep_operation), ("before-send", forward)]
+    BUILTIN_HANDLERS.extend(handlers)  # sessions created from now on
+    import boto3
+
+    if boto3.DEFAULT_SESSION is not None:  # the session preloaded in the warm server process
+        for event, handler in handlers:
+            boto3.DEFAULT_SESSION._session.register(event, handler)
 
 
 def serve(request: dict[str, Any]) -> dict[str, Any]:

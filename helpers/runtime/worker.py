@@ -25,6 +25,7 @@ import sys
 from pathlib import Path
 from typing import Any, Callable
 
+from .. import sandbox
 from . import duration_model as model
 from . import virtual_time
 from .context import LambdaContext
@@ -102,6 +103,7 @@ class Environment:
         root = logging.getLogger()
         root.handlers[:] = [_LambdaLogHandler(self)]
         root.setLevel(logging.WARNING)
+        sandbox.block_network()  # every request goes over the pipe; none may leave the machine
         install_forwarder(self.call)
         self._charge_sdk()
         os._exit = self._end  # keep what was printed before it
