@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import hashlib
 import json
 import math
 import os
@@ -199,7 +200,8 @@ class LambdaRuntime:
 
     def _new_environment(self, spec: FunctionSpec) -> ExecutionEnvironment:
         code_dir = unpack(spec.code, self._workdir / spec.code_sha.replace("/", "_").replace("+", "-"))
-        layer_dirs = [unpack(data, self._workdir / f"layer-{abs(hash(arn))}") for arn, data in spec.layers]
+        layer_dirs = [unpack(data, self._workdir / f"layer-{hashlib.sha256(data).hexdigest()}")
+                      for _, data in spec.layers]
         day = self.clock.now().strftime("%Y/%m/%d")
         log_stream = f"{day}/[{spec.version}]{mock_random.uuid4().hex}"
         environ = {name: os.environ[name] for name in _INHERITED if name in os.environ}
@@ -227,12 +229,13 @@ class LambdaRuntime:
             pool.remove(env)
 
     # -- serving the code's AWS calls ----------------------------------------------------------
-    def _serve(self, attempt: _Attempt, base_ms: float) -> Any:
+    def _serve(self, function_arn: str, attempt: _Attempt, base_ms: float) -> Any:
         """Answer the environment's AWS calls at the virtual time each is made (`at_ms` into the
         phase), within the invocation's flow (the X-Ray trace header the SDK sends)."""
         def serve(request: dict[str, Any]) -> tuple[str, dict[str, Any]]:
             header = request["headers"].get("X-Amzn-Trace-Id", "")
             trace = header.split(";")[0] if header.startswith("Root=") else current_trace()
+            self.loops.sent(trace, function_arn)
             outer, nested = getattr(_local, "nested_ms", None), []
             _local.nested_ms = nested
             try:
@@ -254,7 +257,7 @@ class LambdaRuntime:
         phase = {"now_s": (self.now() + dt.timedelta(milliseconds=base_ms)).timestamp(),
                  "budget_ms": budget_ms, "request_id": attempt.request_id, "payload": payload, **extra}
         try:
-            outcome = env.run(kind, phase, self._serve(attempt, base_ms))
+            outcome = env.run(kind, phase, self._serve(env.spec.arn, attempt, base_ms))
         except EnvironmentEnded as ended:
             attempt.ended = True
             outcome = ended.outcome

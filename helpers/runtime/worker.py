@@ -39,7 +39,7 @@ RUNTIME_BASE_MB, SDK_IMPORT_MB = 31, 30
 #: Starting the runtime before the function's code: fixed, plus CPU work at one vCPU.
 RUNTIME_START_MS, RUNTIME_START_CPU_MS = 75.0, 3.0
 #: Importing boto3, and loading any other module from a file, at one vCPU.
-SDK_IMPORT_MS, MODULE_IMPORT_MS = 10.0, 0.4
+SDK_IMPORT_MS, MODULE_IMPORT_MS = 18.0, 0.06
 _BUILTINS = set(sys.builtin_module_names)
 _SDK_PACKAGES = ("boto3", "botocore")
 _real_exit = os._exit
@@ -124,7 +124,7 @@ class Environment:
         import botocore
 
         return tuple(str(Path(m.__file__).resolve().parent) for m in (boto3, botocore)) + (
-            str(Path(__file__).resolve().parent),)
+            str(Path(__file__).resolve().parent), "<frozen importlib")  # imports: charged per module
 
     def _import(self, real_import: Callable[..., Any], name: str, *args: Any, **kwargs: Any) -> Any:
         if not self.sdk_imported and name.startswith(_SDK_PACKAGES) and self.phase is not None:
