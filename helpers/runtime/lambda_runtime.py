@@ -28,6 +28,7 @@ from moto.moto_api._internal import mock_random
 
 from ..motoext.awslambda import Invocation
 from ..motoext.core import bound_trace, current_trace, notify
+from ..sandbox import SandboxEscapeError
 from . import duration_model, sdk_bridge
 from .async_invoker import AsyncInvoker
 from .clock import EPOCH, VirtualClock
@@ -241,8 +242,9 @@ class LambdaRuntime:
             try:
                 with bound_trace(trace), self._offset(base_ms + request.get("at_ms", 0.0)):
                     answer = sdk_bridge.serve(request)
-            except Exception as err:  # the sandbox refused it: the code sees a connection error
-                return "refuse", {"message": str(err), "wait_ms": duration_model.SERVICE_LATENCY_MS}
+            except Exception as err:  # refused, or moto cannot answer: the code sees a connection error
+                message = str(err) if isinstance(err, SandboxEscapeError) else f"{type(err).__name__}: {err}"
+                return "refuse", {"message": message, "wait_ms": duration_model.SERVICE_LATENCY_MS}
             finally:
                 _local.nested_ms = outer
             answer["wait_ms"] = duration_model.SERVICE_LATENCY_MS + sum(nested)
