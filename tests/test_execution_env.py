@@ -237,3 +237,15 @@ def test_spawned_environments_behave_the_same(lab, monkeypatch):
     assert invoke()["Body"] == pytest.approx(EPOCH.timestamp(), abs=1)
     assert invoke(payload={"exit": True})["Body"]["errorMessage"].endswith("exit status 2")
     assert "LEAK" not in os.environ
+
+
+def test_new_code_retires_the_old_environments(lab):
+    """aws-semantics.md 2 [L20]: after new code or configuration, invocations get new environments
+    and the old ones are shut down (their processes end)."""
+    deploy(lab, "def handler(event, context):\n    return 1\n")
+    invoke()
+    old = [env._process for env in lab.runtime.environments("fn")]
+    boto3.client("lambda").update_function_code(FunctionName="fn", ZipFile=helpers.zip_code(
+        "def handler(event, context):\n    return 2\n"))
+    assert invoke()["Body"] == 2
+    assert len(lab.runtime.environments("fn")) == 1 and not any(p.is_alive() for p in old)

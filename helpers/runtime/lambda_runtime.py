@@ -191,6 +191,8 @@ class LambdaRuntime:
             self._pools.clear()
 
     def _acquire(self, spec: FunctionSpec) -> ExecutionEnvironment:
+        if spec.key not in self._pools:
+            self._retire_older_code(spec)
         pool = self._pools.setdefault(spec.key, [])
         for env in pool:
             if not env.busy and env.initialised and env.alive:
@@ -198,6 +200,17 @@ class LambdaRuntime:
         env = self._new_environment(spec)
         pool.append(env)
         return env
+
+    def _retire_older_code(self, spec: FunctionSpec) -> None:
+        """New code or configuration for a function version: its old environments are shut down
+        (the ones still running an invocation finish it first)."""
+        for key, pool in list(self._pools.items()):
+            if key[:2] == spec.key[:2]:
+                for env in [env for env in pool if not env.busy]:
+                    env.stop()
+                    pool.remove(env)
+                if not pool:
+                    del self._pools[key]
 
     def _new_environment(self, spec: FunctionSpec) -> ExecutionEnvironment:
         code_dir = unpack(spec.code, self._workdir / spec.code_sha.replace("/", "_").replace("+", "-"))
