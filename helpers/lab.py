@@ -22,7 +22,7 @@ from .runtime.executions import ExecutionThreads
 from .runtime import sdk_waits
 from .runtime.lambda_runtime import LambdaRuntime
 from .runtime.pollers import Pollers
-from .runtime.recursion import stop_on_interrupt
+from .runtime.recursion import install_interrupt_guard
 from .runtime.recorder import Recorder
 
 if TYPE_CHECKING:
@@ -58,7 +58,8 @@ class Lab:
         moto_core.set_clock(self.runtime.now)  # a handler's calls happen at its own virtual time
         moto_core.set_scheduler(self.clock)
         moto_core.set_observer(self.recorder)
-        moto_core.set_after_outermost_call(stop_on_interrupt(self.clock, self.clock.run_due))
+        moto_core.set_after_outermost_call(self.clock.run_due)
+        install_interrupt_guard(self.clock)
         moto_lambda.set_executor(self.runtime)
         self.pollers = Pollers(self.clock, self.runtime)
         lambda_esm.set_poller(self.pollers)
