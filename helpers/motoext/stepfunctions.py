@@ -19,9 +19,11 @@ definition that uses JSONata fails at CreateStateMachine with InvalidDefinition.
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as _datetime
 import functools
 import importlib
+import io
 import json
 import threading as _threading
 import time as _time
@@ -31,7 +33,7 @@ from typing import Any, Callable, Mapping, Protocol
 
 from moto.moto_api._internal import mock_random
 
-from . import core
+from . import asl_paths, asl_validation, core
 from .patching import Patch
 
 _PARSER = "moto.stepfunctions.parser"
@@ -222,6 +224,59 @@ DETERMINISM_PATCHES = [
     _globals(f"{_ASL}.state.exec.state_map.iteration.itemprocessor.map_run_record:MapRunRecord.set_stop",
              "(self, status: moto.stepfunctions.parser.api.MapRunStatus)", _CLOCK_TIME, datetime=_DATETIME),
 ]
+
+
+@dataclass(frozen=True)
+class RebindPatch(Patch):
+    """Replace a moto function and every binding of it that other modules took with `from ... import`."""
+
+    importers: tuple[str, ...] = ()
+
+    def check(self) -> str | None:
+        original = self.original()
+        stale = [name for name in self.importers
+                 if getattr(importlib.import_module(name), self._owner_and_name()[1], None) is not original]
+        if stale:
+            return f"{self.target} is no longer imported by {', '.join(stale)}"
+        return super().check()
+
+    def apply(self) -> None:
+        super().apply()
+        owner, name = self._owner_and_name()
+        for module in self.importers:
+            setattr(importlib.import_module(module), name, getattr(owner, name))
+
+    def undo(self) -> None:
+        super().undo()
+        owner, name = self._owner_and_name()
+        for module in self.importers:
+            setattr(importlib.import_module(module), name, getattr(owner, name))
+
+
+def _make_extract_json(original: Callable[..., Any]) -> Callable[..., Any]:
+    def extract_json(path: str, data: Any) -> Any:
+        from moto.stepfunctions.parser.asl.utils.json_path import NoSuchJsonPathError
+
+        try:
+            return asl_paths.extract(path, data)
+        except asl_paths.PathNotFound:
+            raise NoSuchJsonPathError(json_path=path, data=data) from None
+
+    return extract_json
+
+
+_CHOICE_OPERATORS = f"{_ASL}.state.choice.comparison.operator.implementations"
+EXTRACT_JSON = RebindPatch(
+    target=f"{_PARSER}.asl.utils.json_path:extract_json",
+    signature="(path: str, data: Any) -> Any",
+    rule="A definite JSONPath gives one value, an indefinite one a list (asl_paths; Step Functions "
+    "developer guide, Using JSONPath paths)",
+    make=_make_extract_json,
+    importers=(f"{_ASL}.common.string.string_expression", f"{_ASL}.intrinsic.argument.argument",
+               f"{_CHOICE_OPERATORS}.timestamp_operators", f"{_CHOICE_OPERATORS}.boolean_equals",
+               f"{_CHOICE_OPERATORS}.numeric", f"{_CHOICE_OPERATORS}.string_operators",
+               f"{_PARSER}.asl.eval.states"),
+)
 
 
 # -- hops: ("states", "transition" | "execution", execution ARN, ...) -----------------------------
@@ -497,12 +552,17 @@ def _make_validate_definition(original: Callable[..., Any]) -> Any:
     def _validate_definition(definition: str) -> None:
         from moto.stepfunctions.parser.api import InvalidDefinition
 
-        try:
-            original(definition=definition)
-        except InvalidDefinition as invalid:  # moto leaves the error code empty
-            raise InvalidDefinition(invalid.message, exception_type="InvalidDefinition") from None
-        if _uses_jsonata(json.loads(definition)):
-            raise InvalidDefinition(JSONATA_UNSUPPORTED, exception_type="InvalidDefinition")
+        message = asl_validation.invalid_definition_message(definition)
+        if message is None and _uses_jsonata(json.loads(definition)):
+            message = JSONATA_UNSUPPORTED
+        if message is None:
+            try:
+                with contextlib.redirect_stderr(io.StringIO()):  # ANTLR prints its syntax errors
+                    original(definition=definition)
+            except InvalidDefinition as invalid:  # moto's parser found what the lab's checks did not
+                message = f"Invalid State Machine Definition: 'SCHEMA_VALIDATION_FAILED: {invalid.message} at /'"
+        if message is not None:
+            raise InvalidDefinition(message, exception_type="InvalidDefinition")
 
     return staticmethod(_validate_definition)
 
@@ -530,7 +590,8 @@ def _make_send_task_failure(original: Callable[..., Any]) -> Callable[..., Any]:
 VALIDATE_DEFINITION = Patch(
     target=f"{_PARSER}.models:StepFunctionsParserBackend._validate_definition",
     signature="(definition: str)",
-    rule="An invalid definition fails with InvalidDefinition; JSONata ones too (lab limitation)",
+    rule="A definition AWS refuses fails at CreateStateMachine with InvalidDefinition and AWS's diagnostics "
+    "(asl_validation); JSONata ones too (lab limitation)",
     make=_make_validate_definition,
 )
 START_EXECUTION = Patch(
@@ -551,7 +612,7 @@ START_DATE = _globals(
     "(self, execution_status: moto.stepfunctions.parser.api.ExecutionStatus | None = None)",
     _CLOCK_TIME, datetime=_DATETIME)
 
-PATCHES = [START_EXECUTION, START_DATE, VALIDATE_DEFINITION, SEND_TASK_FAILURE, *THREAD_PATCHES, *DETERMINISM_PATCHES,
+PATCHES = [EXTRACT_JSON, START_EXECUTION, START_DATE, VALIDATE_DEFINITION, SEND_TASK_FAILURE, *THREAD_PATCHES, *DETERMINISM_PATCHES,
            STATE_ENTERED, STATE_EXITED, STATE_BODY, HANDLE_RETRY, HANDLE_CATCH, EXECUTION_STARTED,
            EXECUTION_TERMINATED, LAMBDA_SERVICE_ERROR, LAMBDA_TASK_ERROR, NORMALISE_PARAMETERS,
            NORMALISE_RESPONSE]
