@@ -279,6 +279,54 @@ EXTRACT_JSON = RebindPatch(
 )
 
 
+@dataclass(frozen=True)
+class QuietRecognizers(GlobalsPatch):
+    """Make the ANTLR lexers and parsers a moto module builds drop their console error listener.
+
+    Syntax errors still reach moto (its own listener, or the parse tree); they are just not printed
+    on stderr, where a notebook would show them as noise.
+    """
+
+    recognizers: tuple[str, ...] = ()
+
+    def check(self) -> str | None:
+        missing = [name for name in self.recognizers if not hasattr(self._module(), name)]
+        return f"{self._module().__name__} no longer has {', '.join(missing)}" if missing else super().check()
+
+    def apply(self) -> None:
+        module = self._module()
+        for name in self.recognizers:
+            original = _saved_globals.setdefault((module.__name__, name), getattr(module, name))
+            setattr(module, name, _quiet(original))
+
+    def undo(self) -> None:
+        module = self._module()
+        for name in self.recognizers:
+            setattr(module, name, _saved_globals.pop((module.__name__, name), getattr(module, name)))
+
+
+def _quiet(recognizer: type) -> Callable[..., Any]:
+    def make(*args: Any) -> Any:
+        instance = recognizer(*args)
+        instance.removeErrorListeners()
+        return instance
+
+    return make
+
+
+_QUIET = "Syntax errors show in InvalidDefinition or the execution's error, never on stderr"
+QUIET_PATCHES = [
+    QuietRecognizers(target=f"{_PARSER}.asl.parse.asl_parser:AmazonStateLanguageParser.parse",
+                     signature="(definition: str) -> tuple[moto.stepfunctions.parser.asl.component.eval_component."
+                     "EvalComponent, antlr4.ParserRuleContext.ParserRuleContext]",
+                     rule=_QUIET, recognizers=("ASLLexer",)),
+    QuietRecognizers(target=f"{_PARSER}.asl.parse.intrinsic.intrinsic_parser:IntrinsicParser.parse",
+                     signature="(src: str) -> tuple[moto.stepfunctions.parser.asl.component.intrinsic.function."
+                     "function.Function, antlr4.ParserRuleContext.ParserRuleContext]",
+                     rule=_QUIET, recognizers=("ASLIntrinsicLexer", "ASLIntrinsicParser")),
+]
+
+
 # -- hops: ("states", "transition" | "execution", execution ARN, ...) -----------------------------
 def _execution_arn(env: Any) -> str:
     return env.states.context_object.context_object_data["Execution"]["Id"]
@@ -587,6 +635,18 @@ def _make_send_task_failure(original: Callable[..., Any]) -> Callable[..., Any]:
     return send_task_failure
 
 
+def _make_describe_execution(original: Callable[..., Any]) -> Callable[..., Any]:
+    def describe_execution(self: Any) -> Any:
+        result = original(self)
+        response = result.result
+        execution = self.stepfunction_backend.describe_execution(self._get_param("executionArn"))
+        if "output" in response and isinstance(execution.output, str):
+            response["output"] = json.dumps(execution.output)  # moto passed a string result through raw
+        return result
+
+    return describe_execution
+
+
 VALIDATE_DEFINITION = Patch(
     target=f"{_PARSER}.models:StepFunctionsParserBackend._validate_definition",
     signature="(definition: str)",
@@ -607,12 +667,18 @@ SEND_TASK_FAILURE = Patch(
     rule="SendTaskFailure fails the task with its error and cause (aws-semantics.md 6 [S7])",
     make=_make_send_task_failure,
 )
+DESCRIBE_EXECUTION = Patch(
+    target="moto.stepfunctions.responses:StepFunctionResponse.describe_execution",
+    signature="(self) -> moto.core.responses.ActionResult",
+    rule="An execution's output is JSON text, a string result too: \"Hi\" (DescribeExecution API reference)",
+    make=_make_describe_execution,
+)
 START_DATE = _globals(
     f"{_PARSER}.models:StepFunctionsParserBackend._get_executions",
     "(self, execution_status: moto.stepfunctions.parser.api.ExecutionStatus | None = None)",
     _CLOCK_TIME, datetime=_DATETIME)
 
-PATCHES = [EXTRACT_JSON, START_EXECUTION, START_DATE, VALIDATE_DEFINITION, SEND_TASK_FAILURE, *THREAD_PATCHES, *DETERMINISM_PATCHES,
-           STATE_ENTERED, STATE_EXITED, STATE_BODY, HANDLE_RETRY, HANDLE_CATCH, EXECUTION_STARTED,
-           EXECUTION_TERMINATED, LAMBDA_SERVICE_ERROR, LAMBDA_TASK_ERROR, NORMALISE_PARAMETERS,
-           NORMALISE_RESPONSE]
+PATCHES = [EXTRACT_JSON, START_EXECUTION, START_DATE, VALIDATE_DEFINITION, SEND_TASK_FAILURE, DESCRIBE_EXECUTION,
+           *THREAD_PATCHES, *DETERMINISM_PATCHES, *QUIET_PATCHES, STATE_ENTERED, STATE_EXITED, STATE_BODY,
+           HANDLE_RETRY, HANDLE_CATCH, EXECUTION_STARTED, EXECUTION_TERMINATED, LAMBDA_SERVICE_ERROR,
+           LAMBDA_TASK_ERROR, NORMALISE_PARAMETERS, NORMALISE_RESPONSE]
