@@ -11,7 +11,9 @@ test_sfn_api_validation.snapshot.json); "Missing 'Next' target: X" at `/States/A
 `State "X" is not reachable.` at `/States/X` (a CreateStateMachine answer quoted in
 https://github.com/localstack/localstack/pull/12487 and serverless-step-functions issue 250);
 "Workflow has no terminal state" (MISSING_END_STATE, location null) and "Field 'Retry' is not
-supported" at the state (measured and quoted in https://github.com/floci-io/floci/issues/2735).
+supported" at the state (measured and quoted in https://github.com/floci-io/floci/issues/2735);
+"Invalid State name: State '...' exceeds the 80-character limit allowed by the service"
+(INVALID_STATE_NAME, quoted in https://github.com/ChristopheBougere/asl-validator/issues/69).
 The JSONPath and `States.ALL` rules are the ASL specification's (https://states-language.net/,
 "Paths", "Reference Paths", "Errors").
 """
@@ -90,6 +92,9 @@ def _workflow(workflow: dict, prefix: str, top_level: bool, seen: set[str]) -> I
         if name in seen:
             yield Diagnostic("DUPLICATE_STATE_NAME", f"Duplicate State name: {name}", location)
         seen.add(name)
+        if len(name) > 80:
+            yield Diagnostic("INVALID_STATE_NAME", f"Invalid State name: State '{name}' exceeds the 80-character "
+                             "limit allowed by the service", location)
         yield from _state(name, state, location, states, seen)
     start_at = workflow["StartAt"]
     if start_at not in states:

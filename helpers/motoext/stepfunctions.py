@@ -33,7 +33,7 @@ from typing import Any, Callable, Mapping, Protocol
 
 from moto.moto_api._internal import mock_random
 
-from . import asl_paths, asl_validation, core
+from . import asl_paths, asl_validation, core, stepfunctions_input
 from .patching import Patch
 
 _PARSER = "moto.stepfunctions.parser"
@@ -618,10 +618,21 @@ def _make_validate_definition(original: Callable[..., Any]) -> Any:
 def _make_start_execution(original: Callable[..., Any]) -> Callable[..., Any]:
     def start_execution(self: Any, state_machine_arn: str, name: str = None,  # type: ignore[assignment]
                         execution_input: str = None, trace_header: str = None) -> Any:  # type: ignore[assignment]
+        if name is not None:
+            stepfunctions_input.check_execution_name(name)
+        stepfunctions_input.check_execution_input(execution_input)
         return original(self, state_machine_arn, name or str(mock_random.uuid4()),
                         execution_input, trace_header)
 
     return start_execution
+
+
+def _make_send_task_success(original: Callable[..., Any]) -> Callable[..., Any]:
+    def send_task_success(self: Any, task_token: str, outcome: str) -> Any:
+        stepfunctions_input.check_task_output(outcome)
+        return original(self, task_token, outcome)
+
+    return send_task_success
 
 
 def _make_send_task_failure(original: Callable[..., Any]) -> Callable[..., Any]:
@@ -658,8 +669,16 @@ START_EXECUTION = Patch(
     target=f"{_PARSER}.models:StepFunctionsParserBackend.start_execution",
     signature="(self, state_machine_arn: str, name: str = None, execution_input: str = None, "
     "trace_header: str = None) -> moto.stepfunctions.parser.backend.execution.Execution",
-    rule="StartExecution without a name generates a UUID name (StartExecution API reference).",
+    rule="StartExecution without a name generates a UUID name; a bad name or input is refused in AWS's "
+    "words (StartExecution API reference; stepfunctions_input)",
     make=_make_start_execution,
+)
+SEND_TASK_SUCCESS = Patch(
+    target=f"{_PARSER}.models:StepFunctionsParserBackend.send_task_success",
+    signature="(self, task_token: str, outcome: str) -> moto.stepfunctions.parser.api.SendTaskSuccessOutput",
+    rule="SendTaskSuccess with output that is not JSON is InvalidOutput; the task keeps waiting "
+    "(SendTaskSuccess API reference)",
+    make=_make_send_task_success,
 )
 SEND_TASK_FAILURE = Patch(
     target="moto.stepfunctions.responses:StepFunctionResponse.send_task_failure",
@@ -678,7 +697,8 @@ START_DATE = _globals(
     "(self, execution_status: moto.stepfunctions.parser.api.ExecutionStatus | None = None)",
     _CLOCK_TIME, datetime=_DATETIME)
 
-PATCHES = [EXTRACT_JSON, START_EXECUTION, START_DATE, VALIDATE_DEFINITION, SEND_TASK_FAILURE, DESCRIBE_EXECUTION,
+PATCHES = [EXTRACT_JSON, START_EXECUTION, START_DATE, VALIDATE_DEFINITION, SEND_TASK_FAILURE, SEND_TASK_SUCCESS,
+           DESCRIBE_EXECUTION,
            *THREAD_PATCHES, *DETERMINISM_PATCHES, *QUIET_PATCHES, STATE_ENTERED, STATE_EXITED, STATE_BODY,
            HANDLE_RETRY, HANDLE_CATCH, EXECUTION_STARTED, EXECUTION_TERMINATED, LAMBDA_SERVICE_ERROR,
            LAMBDA_TASK_ERROR, NORMALISE_PARAMETERS, NORMALISE_RESPONSE]
