@@ -327,6 +327,67 @@ QUIET_PATCHES = [
 ]
 
 
+def _make_boto_client_for(original: Callable[..., Any]) -> Callable[..., Any]:
+    cached = functools.lru_cache(maxsize=None)(
+        lambda region, service, intercepting: original(region=region, service=service))
+
+    def boto_client_for(region: str, service: str, state_credentials: Any = None) -> Any:
+        from moto.core.models import botocore_stubber
+
+        return cached(region, service, botocore_stubber.enabled)
+
+    return boto_client_for
+
+
+_TASKS = f"{_ASL}.state.exec.state_task"
+_MAP = f"{_ASL}.state.exec.state_map"
+BOTO_CLIENT_FOR = RebindPatch(
+    target=f"{_PARSER}.asl.utils.boto_client:boto_client_for",
+    signature="(region: str, service: str, state_credentials: Any = None) -> botocore.client.BaseClient",
+    rule="A task reuses one SDK client per service and region, as a long-lived service would (building "
+    "one per Lambda task cost about 6 ms: issue 15)",
+    make=_make_boto_client_for,
+    importers=(f"{_MAP}.result_writer.resource_eval.resource_eval_s3", f"{_MAP}.item_reader.eval.resource_eval_s3",
+               f"{_TASKS}.lambda_eval_utils",
+               *(f"{_TASKS}.service.state_task_service_{name}" for name in (
+                   "unsupported", "glue", "events", "ecs", "sqs", "sfn", "dynamodb", "batch", "sns", "aws_sdk"))),
+)
+
+
+def _make_cached_parse(original: Callable[..., Any], module: str) -> Any:
+    """A parser whose ANTLR parse tree is kept per source text; each call still builds fresh
+    evaluation components from the tree (moto's components hold per-execution state)."""
+    trees: dict[str, Any] = {}
+
+    def parse(source: str) -> tuple[Any, Any]:
+        tree = trees.get(source)
+        if tree is None:
+            component, tree = original(source)
+            if len(trees) >= 512:
+                trees.clear()
+            trees[source] = tree
+            return component, tree
+        return importlib.import_module(module).Preprocessor().visit(tree), tree
+
+    return staticmethod(parse)
+
+
+_ASL_PARSE = f"{_PARSER}.asl.parse.asl_parser"
+_INTRINSIC_PARSE = f"{_PARSER}.asl.parse.intrinsic.intrinsic_parser"
+PARSE_ONCE = [
+    Patch(target=f"{_ASL_PARSE}:AmazonStateLanguageParser.parse",
+          signature="(definition: str) -> tuple[moto.stepfunctions.parser.asl.component.eval_component."
+          "EvalComponent, antlr4.ParserRuleContext.ParserRuleContext]",
+          rule="A definition is parsed once, not once per execution (issue 15: the ANTLR parse dominated a start)",
+          make=lambda original: _make_cached_parse(original, _ASL_PARSE)),
+    Patch(target=f"{_INTRINSIC_PARSE}:IntrinsicParser.parse",
+          signature="(src: str) -> tuple[moto.stepfunctions.parser.asl.component.intrinsic.function.function."
+          "Function, antlr4.ParserRuleContext.ParserRuleContext]",
+          rule="An intrinsic function call is parsed once, not once per execution (issue 15)",
+          make=lambda original: _make_cached_parse(original, _INTRINSIC_PARSE)),
+]
+
+
 # -- hops: ("states", "transition" | "execution", execution ARN, ...) -----------------------------
 def _execution_arn(env: Any) -> str:
     return env.states.context_object.context_object_data["Execution"]["Id"]
@@ -697,8 +758,8 @@ START_DATE = _globals(
     "(self, execution_status: moto.stepfunctions.parser.api.ExecutionStatus | None = None)",
     _CLOCK_TIME, datetime=_DATETIME)
 
-PATCHES = [EXTRACT_JSON, START_EXECUTION, START_DATE, VALIDATE_DEFINITION, SEND_TASK_FAILURE, SEND_TASK_SUCCESS,
+PATCHES = [EXTRACT_JSON, BOTO_CLIENT_FOR, START_EXECUTION, START_DATE, VALIDATE_DEFINITION, SEND_TASK_FAILURE, SEND_TASK_SUCCESS,
            DESCRIBE_EXECUTION,
-           *THREAD_PATCHES, *DETERMINISM_PATCHES, *QUIET_PATCHES, STATE_ENTERED, STATE_EXITED, STATE_BODY,
+           *THREAD_PATCHES, *DETERMINISM_PATCHES, *QUIET_PATCHES, *PARSE_ONCE, STATE_ENTERED, STATE_EXITED, STATE_BODY,
            HANDLE_RETRY, HANDLE_CATCH, EXECUTION_STARTED, EXECUTION_TERMINATED, LAMBDA_SERVICE_ERROR,
            LAMBDA_TASK_ERROR, NORMALISE_PARAMETERS, NORMALISE_RESPONSE]
