@@ -233,9 +233,9 @@ class RebindPatch(Patch):
     importers: tuple[str, ...] = ()
 
     def check(self) -> str | None:
-        original = self.original()
-        stale = [name for name in self.importers
-                 if getattr(importlib.import_module(name), self._owner_and_name()[1], None) is not original]
+        owner, name = self._owner_and_name()
+        bound = (self.original(), getattr(owner, name))  # before and after `apply`
+        stale = [module for module in self.importers if getattr(importlib.import_module(module), name, None) not in bound]
         if stale:
             return f"{self.target} is no longer imported by {', '.join(stale)}"
         return super().check()
