@@ -4,8 +4,10 @@ moto's ASL interpreter runs every execution, Parallel branch, Map iteration and 
 thread; it really sleeps through Wait states and Retry intervals, reads the real time for
 timestamps, and polls `.sync` children every half second. These patches hand the interpreter a
 *coordinator* (the lab's `ExecutionThreads` registers itself with `set_coordinator`) in place of
-`threading` and `time`, so waits pass on the virtual clock and threads run one at a time in a fixed
-order; and they report each state transition as a hop.
+`threading` and `time`, so each "thread" is a greenlet, waits are jobs on the virtual clock, and
+they run one at a time in a fixed order; and they report each state transition as a hop. JSONPath
+is evaluated as AWS does (asl_paths), definitions AWS refuses fail at CreateStateMachine
+(asl_validation), and bad StartExecution/SendTaskSuccess input is refused (stepfunctions_input).
 
 AWS rules (aws-semantics.md 6): Wait and Retry intervals (`IntervalSeconds`, `BackoffRate`,
 `MaxDelaySeconds`, `JitterStrategy`) pass in time, each retry a state transition [S4][S5];
