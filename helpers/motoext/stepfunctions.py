@@ -16,8 +16,10 @@ a Lambda error without an error type (timeouts, out of memory) is `Lambda.Unknow
 StartExecution without a name generates a UUID (StartExecution API reference).
 
 Not covered: moto 5.2.5 has no StartSyncExecution (it answers 404 "Not yet implemented"), so an
-EXPRESS state machine runs through StartExecution like a STANDARD one; and no JSONata engine, so a
-definition that uses JSONata fails at CreateStateMachine with InvalidDefinition.
+EXPRESS state machine runs through StartExecution like a STANDARD one (no 5-minute limit, no
+at-least-once duplicates); no JSONata engine, so a definition that uses JSONata fails at
+CreateStateMachine with InvalidDefinition; and its intrinsic-function grammar has no `null`
+literal, so `States.Array('a', null)` fails the state with States.Runtime where AWS gives ["a", null].
 """
 from __future__ import annotations
 
