@@ -499,8 +499,23 @@ def _make_terminated(original: Callable[..., Any]) -> Callable[..., Any]:
                     error=execution.error, cause=execution.cause)
         if _coordinator is not None:
             _coordinator.execution_ended()
+        _forget_finished_threads()
 
     return terminated
+
+
+_live_threads_after_pruning = 64
+
+
+def _forget_finished_threads() -> None:
+    """moto keeps every interpreter thread it starts in a module list, forever: keep the live ones
+    (pruned whenever the list has doubled, so the cost per execution stays constant)."""
+    global _live_threads_after_pruning
+    from moto.stepfunctions.parser.utils import TMP_THREADS
+
+    if len(TMP_THREADS) >= 2 * _live_threads_after_pruning:
+        TMP_THREADS[:] = [thread for thread in TMP_THREADS if thread.is_alive()]
+        _live_threads_after_pruning = max(64, len(TMP_THREADS))
 
 
 STATE_ENTERED = Patch(
@@ -543,7 +558,8 @@ EXECUTION_STARTED = Patch(
 EXECUTION_TERMINATED = Patch(
     target=f"{_PARSER}.backend.execution:BaseExecutionWorkerCommunication.terminated",
     signature="(self) -> 'None'",
-    rule="An execution's final status is a hop; .sync parents resume (aws-semantics.md 6 [S7])",
+    rule="An execution's final status is a hop; .sync parents resume (aws-semantics.md 6 [S7]); its "
+    "finished threads are let go",
     make=_make_terminated,
 )
 
