@@ -232,57 +232,57 @@ DETERMINISM_PATCHES = [
 ]
 
 
-@dataclass(frozen=True)
-class RebindPatch(Patch):
-    """Replace a moto function and every binding of it that other modules took with `from ... import`."""
-
-    importers: tuple[str, ...] = ()
-
-    def check(self) -> str | None:
-        owner, name = self._owner_and_name()
-        bound = (self.original(), getattr(owner, name))  # before and after `apply`
-        stale = [module for module in self.importers if getattr(importlib.import_module(module), name, None) not in bound]
-        if stale:
-            return f"{self.target} is no longer imported by {', '.join(stale)}"
-        return super().check()
-
-    def apply(self) -> None:
-        super().apply()
-        owner, name = self._owner_and_name()
-        for module in self.importers:
-            setattr(importlib.import_module(module), name, getattr(owner, name))
-
-    def undo(self) -> None:
-        super().undo()
-        owner, name = self._owner_and_name()
-        for module in self.importers:
-            setattr(importlib.import_module(module), name, getattr(owner, name))
+def _rebound(name: str, signature: str, rule: str, make: Callable[[Any], Any], modules: tuple[str, ...]) -> list[Patch]:
+    """Patches replacing `name` in its defining module and in each module that took it with
+    `from ... import` (each applied when moto first imports that module)."""
+    return [Patch(target=f"{module}:{name}", signature=signature, rule=rule, make=make) for module in modules]
 
 
-def _make_extract_json(original: Callable[..., Any]) -> Callable[..., Any]:
-    def extract_json(path: str, data: Any) -> Any:
-        from moto.stepfunctions.parser.asl.utils.json_path import NoSuchJsonPathError
+def _extract_json(path: str, data: Any) -> Any:
+    from moto.stepfunctions.parser.asl.utils.json_path import NoSuchJsonPathError
 
-        try:
-            return asl_paths.extract(path, data)
-        except asl_paths.PathNotFound:
-            raise NoSuchJsonPathError(json_path=path, data=data) from None
-
-    return extract_json
+    try:
+        return asl_paths.extract(path, data)
+    except asl_paths.PathNotFound:
+        raise NoSuchJsonPathError(json_path=path, data=data) from None
 
 
 _CHOICE_OPERATORS = f"{_ASL}.state.choice.comparison.operator.implementations"
-EXTRACT_JSON = RebindPatch(
-    target=f"{_PARSER}.asl.utils.json_path:extract_json",
-    signature="(path: str, data: Any) -> Any",
-    rule="A definite JSONPath gives one value, an indefinite one a list (asl_paths; Step Functions "
-    "developer guide, Using JSONPath paths)",
-    make=_make_extract_json,
-    importers=(f"{_ASL}.common.string.string_expression", f"{_ASL}.intrinsic.argument.argument",
-               f"{_CHOICE_OPERATORS}.timestamp_operators", f"{_CHOICE_OPERATORS}.boolean_equals",
-               f"{_CHOICE_OPERATORS}.numeric", f"{_CHOICE_OPERATORS}.string_operators",
-               f"{_PARSER}.asl.eval.states"),
-)
+EXTRACT_JSON = _rebound(
+    "extract_json", "(path: str, data: Any) -> Any",
+    "A definite JSONPath gives one value, an indefinite one a list (asl_paths; Step Functions developer "
+    "guide, Using JSONPath paths)",
+    lambda original: _extract_json,
+    (f"{_PARSER}.asl.utils.json_path", f"{_ASL}.common.string.string_expression", f"{_ASL}.intrinsic.argument.argument",
+     f"{_CHOICE_OPERATORS}.timestamp_operators", f"{_CHOICE_OPERATORS}.boolean_equals",
+     f"{_CHOICE_OPERATORS}.numeric", f"{_CHOICE_OPERATORS}.string_operators", f"{_PARSER}.asl.eval.states"))
+
+
+@functools.lru_cache(maxsize=None)
+def _task_client(original: Callable[..., Any], region: str, service: str, intercepting: bool) -> Any:
+    return original(region=region, service=service)
+
+
+def _make_boto_client_for(original: Callable[..., Any]) -> Callable[..., Any]:
+    def boto_client_for(region: str, service: str, state_credentials: Any = None) -> Any:
+        from moto.core.models import botocore_stubber
+
+        return _task_client(original, region, service, botocore_stubber.enabled)
+
+    return boto_client_for
+
+
+_TASKS = f"{_ASL}.state.exec.state_task"
+_MAP = f"{_ASL}.state.exec.state_map"
+BOTO_CLIENT_FOR = _rebound(
+    "boto_client_for", "(region: str, service: str, state_credentials: Any = None) -> botocore.client.BaseClient",
+    "A task reuses one SDK client per service and region, as a long-lived service would (building one per "
+    "Lambda task cost about 6 ms: issue 15)",
+    _make_boto_client_for,
+    (f"{_PARSER}.asl.utils.boto_client", f"{_MAP}.result_writer.resource_eval.resource_eval_s3",
+     f"{_MAP}.item_reader.eval.resource_eval_s3", f"{_TASKS}.lambda_eval_utils",
+     *(f"{_TASKS}.service.state_task_service_{name}" for name in (
+         "unsupported", "glue", "events", "ecs", "sqs", "sfn", "dynamodb", "batch", "sns", "aws_sdk"))))
 
 
 @dataclass(frozen=True)
@@ -331,33 +331,6 @@ QUIET_PATCHES = [
                      "function.Function, antlr4.ParserRuleContext.ParserRuleContext]",
                      rule=_QUIET, recognizers=("ASLIntrinsicLexer", "ASLIntrinsicParser")),
 ]
-
-
-def _make_boto_client_for(original: Callable[..., Any]) -> Callable[..., Any]:
-    cached = functools.lru_cache(maxsize=None)(
-        lambda region, service, intercepting: original(region=region, service=service))
-
-    def boto_client_for(region: str, service: str, state_credentials: Any = None) -> Any:
-        from moto.core.models import botocore_stubber
-
-        return cached(region, service, botocore_stubber.enabled)
-
-    return boto_client_for
-
-
-_TASKS = f"{_ASL}.state.exec.state_task"
-_MAP = f"{_ASL}.state.exec.state_map"
-BOTO_CLIENT_FOR = RebindPatch(
-    target=f"{_PARSER}.asl.utils.boto_client:boto_client_for",
-    signature="(region: str, service: str, state_credentials: Any = None) -> botocore.client.BaseClient",
-    rule="A task reuses one SDK client per service and region, as a long-lived service would (building "
-    "one per Lambda task cost about 6 ms: issue 15)",
-    make=_make_boto_client_for,
-    importers=(f"{_MAP}.result_writer.resource_eval.resource_eval_s3", f"{_MAP}.item_reader.eval.resource_eval_s3",
-               f"{_TASKS}.lambda_eval_utils",
-               *(f"{_TASKS}.service.state_task_service_{name}" for name in (
-                   "unsupported", "glue", "events", "ecs", "sqs", "sfn", "dynamodb", "batch", "sns", "aws_sdk"))),
-)
 
 
 def _make_evaluation_entrypoint(original: Callable[..., Any]) -> Callable[..., Any]:
@@ -791,7 +764,7 @@ START_DATE = _globals(
     "(self, execution_status: moto.stepfunctions.parser.api.ExecutionStatus | None = None)",
     _CLOCK_TIME, datetime=_DATETIME)
 
-PATCHES = [EXTRACT_JSON, BOTO_CLIENT_FOR, START_EXECUTION, START_DATE, VALIDATE_DEFINITION, SEND_TASK_FAILURE, SEND_TASK_SUCCESS,
+PATCHES = [*EXTRACT_JSON, *BOTO_CLIENT_FOR, START_EXECUTION, START_DATE, VALIDATE_DEFINITION, SEND_TASK_FAILURE, SEND_TASK_SUCCESS,
            DESCRIBE_EXECUTION,
            *THREAD_PATCHES, *DETERMINISM_PATCHES, *QUIET_PATCHES, *PARSE_ONCE, STATE_ENTERED, STATE_EXITED, STATE_BODY,
            HANDLE_RETRY, HANDLE_CATCH, EXECUTION_STARTED, EXECUTION_TERMINATED, LAMBDA_SERVICE_ERROR,
