@@ -2,10 +2,11 @@
 Succeed), started, then settled by advancing the clock two hours.
 
 Target (issue 15, target 5): started and settled in under 15 s, with no thread per waiting
-execution (a waiting execution is a job on the virtual clock). Prints the figures; `--quick` runs
-50 executions and checks only that every one succeeds at the end of its hour and that no thread
-waits (for CI: never a timing check). `--profile` prints cProfile's top costs.
-Run: .venv/bin/python benchmarks/stepfunctions_scale.py [--quick] [--profile] [-n N]
+execution (a waiting execution is a job on the virtual clock). Follows benchmarks/harness.py:
+`--quick` runs 50 executions and fails only if one does not succeed at the end of its hour or a
+thread waits for it (never on timing). `-n N [--profile]` runs N executions in this process and
+prints the figures (and cProfile's top costs).
+Run: .venv/bin/python benchmarks/stepfunctions_scale.py [--quick] | [-n N] [--profile]
 """
 from __future__ import annotations
 
@@ -14,13 +15,16 @@ import cProfile
 import datetime as dt
 import json
 import pstats
+import sys
 import threading
 import time
 
 import boto3
+import harness
 
 import helpers
 
+TARGET_S = 15.0
 HANDLER = "def handler(event, context):\n    return {'total': event['qty'] * 7}\n"
 STATES = {
     "Receive": {"Type": "Pass", "Parameters": {"qty.$": "$.qty", "order.$": "$.order"}, "Next": "Price"},
@@ -83,25 +87,41 @@ def run(count: int, profile: bool = False) -> dict:
     return figures
 
 
+def run_sizes(quick: bool) -> list[dict]:
+    """The harness's rows: 50 executions checked for correctness when `quick`, else 1,000 measured."""
+    count = 50 if quick else 1000
+    figures = run(count)
+    if figures["succeeded"] != count or figures["running_after_start"] != count \
+            or figures["durations"] != [str(dt.timedelta(hours=1))]:
+        raise AssertionError(f"executions did not wait their hour and succeed: {figures}")
+    if quick:
+        return [harness.figure("Step Functions, 50 executions: succeeded after their 1 h Wait",
+                               figures["succeeded"], None, "executions"),
+                harness.figure("Step Functions, threads while 50 executions wait",
+                               figures["threads_while_waiting"], None, "threads")]
+    return [
+        harness.figure("Step Functions, 1,000 executions started and settled (wall)", figures["total_s"], TARGET_S, "s"),
+        harness.figure("Step Functions, 1,000 executions started and settled (CPU)",
+                       figures["start_cpu_s"] + figures["settle_cpu_s"], TARGET_S, "s"),
+        harness.figure("Step Functions, threads while 1,000 executions wait", figures["threads_while_waiting"], None,
+                       "threads"),
+        harness.figure("Step Functions, memory per waiting execution", figures["rss_kib_per_waiting_execution"], None,
+                       "KiB"),
+    ]
+
+
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--quick", action="store_true", help="50 executions, correctness only (CI)")
+    """`-n N [--profile]`: N executions in this process, figures printed; else the harness's command line."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("-n", type=int, required=True, help="executions")
     parser.add_argument("--profile", action="store_true", help="print cProfile's top costs")
-    parser.add_argument("-n", type=int, default=1000, help="executions (default 1000)")
     args = parser.parse_args()
-    count = 50 if args.quick else args.n
+    count = args.n
     figures = run(count, profile=args.profile)
-    if args.quick:
-        assert figures["succeeded"] == count, figures
-        assert figures["running_after_start"] == count, figures
-        assert figures["durations"] == [str(dt.timedelta(hours=1))], figures
-        print(f"ok: {count} executions waited their hour and succeeded; "
-              f"{figures['threads_while_waiting']} threads while they waited")
-        return
     print(f"{count} executions of Pass -> Lambda task -> Wait 1 h -> Choice -> Succeed")
     print(f"  start:  {figures['start_s']:.2f} s ({figures['start_s'] / count * 1000:.1f} ms each)")
     print(f"  settle: {figures['settle_s']:.2f} s (advance(hours=2))")
-    print(f"  total:  {figures['total_s']:.2f} s (target < 15 s)")
+    print(f"  total:  {figures['total_s']:.2f} s (target < {TARGET_S} s)")
     print(f"  CPU: start {figures['start_cpu_s']:.2f} s, settle {figures['settle_cpu_s']:.2f} s "
           "(the machine's other load does not count here)")
     print(f"  threads while waiting: {figures['threads_while_waiting']}")
@@ -110,4 +130,7 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    if "-n" in sys.argv:
+        main()
+    else:
+        harness.main(run_sizes)
