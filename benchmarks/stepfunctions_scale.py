@@ -28,7 +28,8 @@ TARGET_S = 15.0
 HANDLER = "def handler(event, context):\n    return {'total': event['qty'] * 7}\n"
 STATES = {
     "Receive": {"Type": "Pass", "Parameters": {"qty.$": "$.qty", "order.$": "$.order"}, "Next": "Price"},
-    "Price": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "ResultSelector": {"total.$": "$.Payload.total"},
+    "Price": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+              "ResultSelector": {"total.$": "$.Payload.total"},
               "ResultPath": "$.price", "Parameters": {"FunctionName": "price", "Payload.$": "$"}, "Next": "Hold"},
     "Hold": {"Type": "Wait", "Seconds": 3600, "Next": "Big?"},
     "Big?": {"Type": "Choice", "Default": "Done",
@@ -100,7 +101,8 @@ def run_sizes(quick: bool) -> list[dict]:
                 harness.figure("Step Functions, threads while 50 executions wait",
                                figures["threads_while_waiting"], None, "threads")]
     return [
-        harness.figure("Step Functions, 1,000 executions started and settled (wall)", figures["total_s"], TARGET_S, "s"),
+        harness.figure("Step Functions, 1,000 executions started and settled (wall)", figures["total_s"], TARGET_S,
+                       "s"),
         harness.figure("Step Functions, 1,000 executions started and settled (CPU)",
                        figures["start_cpu_s"] + figures["settle_cpu_s"], TARGET_S, "s"),
         harness.figure("Step Functions, threads while 1,000 executions wait", figures["threads_while_waiting"], None,
