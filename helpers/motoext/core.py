@@ -13,7 +13,6 @@ import contextlib
 import datetime as dt
 import sys
 import threading
-import time
 from typing import Any, Callable, Iterator, Protocol
 
 from .patching import Patch
@@ -21,7 +20,6 @@ from .patching import Patch
 _local = threading.local()
 _now: Callable[[], dt.datetime] | None = None
 _after_outermost_call: Callable[[], None] | None = None
-_service_time_listener: Callable[[float], None] | None = None
 
 
 class Scheduler(Protocol):
@@ -157,12 +155,6 @@ def _make_utcnow(original: Callable[[], dt.datetime]) -> Callable[[], dt.datetim
     return utcnow
 
 
-def set_service_time_listener(listener: Callable[[float], None] | None) -> None:
-    """Tell `listener` the CPU seconds this thread spent inside each mocked service call."""
-    global _service_time_listener
-    _service_time_listener = listener
-
-
 def call_depth() -> int:
     """How many mocked API calls this thread is inside (1: an outermost call, more: a nested one)."""
     return getattr(_local, "depth", 0)
@@ -172,13 +164,10 @@ def _make_process_request(original: Callable[..., Any]) -> Callable[..., Any]:
     def process_request(self: Any, request: Any) -> Any:
         depth = getattr(_local, "depth", 0)
         _local.depth = depth + 1
-        started = time.thread_time()
         try:
             response = original(self, request)
         finally:
             _local.depth = depth
-            if _service_time_listener is not None:
-                _service_time_listener(time.thread_time() - started)
         if depth == 0 and _after_outermost_call is not None:
             _after_outermost_call()
         return response

@@ -30,6 +30,8 @@ ROOT = Path(__file__).resolve().parents[2]
 SITE = ROOT / "book" / "_build" / "html"
 NOTEBOOKS = sorted(p.stem for p in (ROOT / "notebooks").glob("[0-9][0-9]-*.ipynb"))
 ASSETS = ROOT / "book" / "_build" / "site-assets"
+#: The pages book/_toc.yml puts after the notebooks, in its order.
+AFTER_THE_SERIES = ["solutions", "INSTRUCTORS", "benchmarks"]
 
 
 @pytest.fixture(scope="module")
@@ -86,7 +88,16 @@ class ExternalResources(HTMLParser):
 def test_the_site_has_the_landing_page_and_every_notebook(site: Path):
     assert {"index.html", "search.html"} <= set(pages(site))
     assert [p for p in pages(site) if p.startswith("notebooks/")] == \
-        [f"notebooks/{n}.html" for n in NOTEBOOKS] + ["notebooks/solutions.html"]
+        sorted([f"notebooks/{n}.html" for n in NOTEBOOKS] + [f"notebooks/{p}.html" for p in AFTER_THE_SERIES[:2]])
+
+
+def test_the_landing_page_and_the_instructors_guide_link_every_notebook(site: Path):
+    """Issue 13: the landing page's table and the guide's agendas and sections table reach every notebook."""
+    landing, guide = (site / "index.html").read_text(), (site / "notebooks" / "INSTRUCTORS.html").read_text()
+    for notebook in NOTEBOOKS:
+        assert f'href="notebooks/{notebook}.html"' in landing
+        assert guide.count(f'href="{notebook}.html"') >= 2, f"the guide's agendas and sections table link {notebook}"
+    assert "Length" in guide and 'href="solutions.html"' in guide
 
 
 def test_every_exercise_links_to_a_solution_the_site_publishes_folded(site: Path):
@@ -191,8 +202,8 @@ def test_next_and_previous_links_follow_the_series(watched: tuple, base_url: str
         page.locator("a.right-next").click()
         page.wait_for_load_state()
         visited.append(urlsplit(page.url).path.rsplit("/", 1)[-1].removesuffix(".html"))
-    assert visited == [*NOTEBOOKS, "solutions"]       # the solutions page comes after the series
-    for expected in [*reversed(NOTEBOOKS), "index"]:
+    assert visited == [*NOTEBOOKS, *AFTER_THE_SERIES]  # the solutions, the instructor's guide, the benchmarks
+    for expected in [*reversed(visited[:-1]), "index"]:
         page.locator("a.left-prev").click()
         page.wait_for_load_state()
         assert urlsplit(page.url).path.endswith(f"/{expected}.html")
