@@ -33,7 +33,7 @@ from . import lambda_runtime
 from .clock import ScheduledJob, VirtualClock
 
 #: The thread-local state a greenlet keeps for itself, as a thread would.
-_THREAD_LOCALS = (core._local, lambda_runtime._current)
+_THREAD_LOCALS = (core._local, lambda_runtime._local)
 _log = logging.getLogger(__name__)
 
 
