@@ -33,6 +33,8 @@ _ONLY_ON = {"Retry": ("Task", "Parallel", "Map"), "Catch": ("Task", "Parallel", 
 _PATH_FIELDS = ("InputPath", "OutputPath")
 _REFERENCE_PATH_FIELDS = ("ResultPath", "ItemsPath", "SecondsPath", "TimestampPath", "TimeoutSecondsPath",
                           "HeartbeatSecondsPath", "ErrorPath", "CausePath")
+#: A Fail state's ErrorPath and CausePath may also be an intrinsic function returning a string (state-fail.html).
+_INTRINSIC_ALLOWED = ("ErrorPath", "CausePath")
 _CHOICE_PATH_OPERATORS = ("Variable",)
 
 
@@ -182,6 +184,8 @@ def _paths(state: dict, location: str) -> Iterator[Diagnostic]:
             yield Diagnostic("SCHEMA_VALIDATION_FAILED", "Value is not a valid JSONPath", f"{location}/{field}")
     for field in _REFERENCE_PATH_FIELDS:
         value = state.get(field)
+        if field in _INTRINSIC_ALLOWED and isinstance(value, str) and value.startswith("States."):
+            continue
         if isinstance(value, str) and not _is_path(value, reference=True):
             yield Diagnostic("SCHEMA_VALIDATION_FAILED", "Value is not a Reference Path", f"{location}/{field}")
     for field in ("Parameters", "ResultSelector", "ItemSelector"):
