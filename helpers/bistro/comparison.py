@@ -155,3 +155,69 @@ def bill(runs: Sequence[Run]) -> pd.DataFrame:
     table = pd.DataFrame({one.design: one.usage() / len(one.orders) * pd.Series(PRICES) * 1e6 for one in runs})
     table.loc["total"] = table.sum()
     return table.round(2)
+
+
+def met_a_failure(runs: Sequence[Run]) -> pd.DataFrame:
+    """The orders whose cook failed at least once in some design: per design, the outcome, the
+    seconds the order took and the failed invocations (e.g. "delivered, 60 s (1 failed)")."""
+    joined = pd.concat({one.design: one.orders.set_index("order_id") for one in runs}, axis=1)
+    rows = joined[joined.xs("failed", axis=1, level=1).gt(0).any(axis=1)]
+    return pd.DataFrame({one.design: [f"{o}, {s:.0f} s" + (f" ({f} failed)" if f else "") for o, s, f in zip(
+        rows[(one.design, "outcome")], rows[(one.design, "span_s")], rows[(one.design, "failed")])]
+        for one in runs}, index=rows.index)
+
+
+def chart(runs: Sequence[Run], title: str = "") -> Any:
+    """Two panels side by side: each design's outcomes, and its messages and invocations."""
+    import matplotlib.pyplot as plt
+
+    table = side_by_side(runs)
+    figure, (outcomes, messages) = plt.subplots(1, 2, figsize=(7.4, 2.9), layout="constrained")
+    bottom = pd.Series(0, index=table.columns)
+    for outcome, color in zip(OUTCOMES, ("#2e7d32", "#f9a825", "#c62828")):
+        outcomes.bar(table.columns, table.loc[outcome], bottom=bottom, label=outcome, color=color)
+        bottom += table.loc[outcome]
+    outcomes.set_title("orders, by outcome", fontsize=10)
+    outcomes.legend(fontsize=8, loc="lower right")
+    kinds = ["Lambda invocations", "events published", "state transitions"]
+    for index, (kind, color) in enumerate(zip(kinds, ("#ff9900", "#e7157b", "#7b42bc"))):
+        positions = [x + (index - 1) * 0.27 for x in range(len(table.columns))]
+        messages.bar(positions, table.loc[kind], 0.27, label=kind, color=color)
+    messages.set_xticks(range(len(table.columns)), table.columns)
+    messages.set_title("messages and invocations", fontsize=10)
+    messages.legend(fontsize=8)
+    for axes in (outcomes, messages):
+        axes.tick_params(labelsize=8)
+        axes.spines[["top", "right"]].set_visible(False)
+    if title:
+        figure.suptitle(title, fontsize=11)
+    plt.close(figure)
+    return figure
+
+
+def explorer(orders: Sequence[dict[str, Any]], runs: Sequence[Run] = (), seed: int = 7) -> Any:
+    """A slider for the cook's failure rate and the designs' totals side by side at that rate.
+
+    Each rate's runs are kept, so moving back to a rate is instant; `runs` (at one rate) seed the
+    cache. Moving to a new rate runs every design again (a few seconds)."""
+    import ipywidgets as widgets
+    from IPython.display import display
+
+    cache: dict[float, pd.DataFrame] = {}
+    if runs:
+        cache[round(runs[0].rate, 2)] = side_by_side(runs)
+    slider = widgets.FloatSlider(value=runs[0].rate if runs else 0.2, min=0.0, max=0.5, step=0.1,
+                                 description="failure rate", readout_format=".0%", continuous_update=False)
+    output = widgets.Output()
+
+    def show(rate: float) -> None:
+        rate = round(rate, 2)
+        if rate not in cache:
+            cache[rate] = side_by_side([run(design, orders, rate=rate, seed=seed) for design in DESIGNS])
+        output.clear_output(wait=True)
+        with output:
+            display(cache[rate])
+
+    slider.observe(lambda change: show(change["new"]), names="value")
+    show(slider.value)
+    return widgets.VBox([slider, output])

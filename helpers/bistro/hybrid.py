@@ -66,3 +66,16 @@ def deploy() -> dict[str, str]:
 def definition() -> dict[str, object]:
     """The kitchen's state machine definition, parsed."""
     return json.loads(read_code(DEFINITION_FILE))
+
+
+def kitchen_execution(order_id: str) -> dict[str, object]:
+    """The kitchen's newest execution for an order: DescribeExecution's answer. EventBridge names the
+    executions, so this one is found by its input (the PaymentSucceeded event)."""
+    sfn = boto3.client("stepfunctions")
+    machine = next(m["stateMachineArn"] for m in sfn.list_state_machines()["stateMachines"]
+                   if m["name"] == STATE_MACHINE)
+    for execution in sfn.list_executions(stateMachineArn=machine)["executions"]:
+        described = sfn.describe_execution(executionArn=execution["executionArn"])
+        if json.loads(described["input"])["detail"]["order_id"] == order_id:
+            return described
+    raise LookupError(f"no kitchen execution for {order_id}")
