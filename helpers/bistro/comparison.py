@@ -147,7 +147,7 @@ def side_by_side(runs: Sequence[Run]) -> pd.DataFrame:
                                "state transitions": int(orders["transitions"].sum()),
                                "mean end-to-end (s)": round(float(orders["span_s"].mean()), 1),
                                "slowest order (s)": round(float(orders["span_s"].max()), 1)}
-    return pd.DataFrame(columns)
+    return pd.DataFrame(columns).astype(object)
 
 
 def bill(runs: Sequence[Run]) -> pd.DataFrame:
