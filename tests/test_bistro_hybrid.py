@@ -1,0 +1,42 @@
+"""The hybrid Bistro (notebook 06): contexts on the bus, the kitchen's own state machine inside.
+
+aws-semantics.md 6 [S4]: a retrier waits IntervalSeconds, then multiplies it by BackoffRate, for at
+most MaxAttempts retries; 4 [E1]: a rule's target may be a state machine (StartExecution with the event
+as input).
+"""
+from __future__ import annotations
+
+import helpers
+from helpers.bistro import choreography, comparison, hybrid
+
+
+def test_an_order_goes_through_the_kitchen_machine_and_on_to_delivery(lab: helpers.Lab) -> None:
+    hybrid.deploy()
+    choreography.place("ord-0042")
+    lab.advance(minutes=1)
+    assert hybrid.kitchen_execution("ord-0042")["status"] == "SUCCEEDED"
+    story = choreography.per_order(lab.trace())
+    assert story.set_index("order_id").loc["ord-0042", "last event"] == "OrderDispatched"
+
+
+def test_a_failing_line_is_retried_after_2_then_4_seconds(lab: helpers.Lab) -> None:
+    hybrid.deploy()
+    lab.faults.fail("kitchen-prepare-line", times=2)
+    choreography.place("ord-0048")                      # one line
+    lab.advance(minutes=1)
+    frame = lab.trace()
+    attempts = frame[frame["kind"].eq("invoke") & frame["function"].eq("kitchen-prepare-line")]
+    start = attempts["t"].iloc[0]
+    assert [t - start for t in attempts["t"]] == [0, 2, 6]
+    assert hybrid.kitchen_execution("ord-0048")["status"] == "SUCCEEDED"
+
+
+def test_a_line_that_keeps_failing_is_rejected_and_compensated_between_contexts(lab: helpers.Lab) -> None:
+    hybrid.deploy()
+    lab.faults.fail("kitchen-prepare-line")
+    choreography.place("ord-0048")
+    lab.advance(minutes=1)
+    run = comparison.per_order(lab.trace())
+    assert run.set_index("order_id").loc["ord-0048", "outcome"] == "cancelled"
+    published = set(", ".join(choreography.published(lab.trace())).split(", "))
+    assert {"OrderRejected", "PaymentRefunded", "OrderCancelled"} <= published
