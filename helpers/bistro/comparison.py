@@ -172,20 +172,21 @@ def chart(runs: Sequence[Run], title: str = "") -> Any:
     import matplotlib.pyplot as plt
 
     table = side_by_side(runs)
-    figure, (outcomes, messages) = plt.subplots(1, 2, figsize=(7.4, 2.9), layout="constrained")
+    figure, (outcomes, messages) = plt.subplots(1, 2, figsize=(7.4, 3.3), layout="constrained")
     bottom = pd.Series(0, index=table.columns)
     for outcome, color in zip(OUTCOMES, ("#2e7d32", "#f9a825", "#c62828")):
         outcomes.bar(table.columns, table.loc[outcome], bottom=bottom, label=outcome, color=color)
         bottom += table.loc[outcome]
     outcomes.set_title("orders, by outcome", fontsize=10)
-    outcomes.legend(fontsize=8, loc="lower right")
+    outcomes.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=3, frameon=False)
+    outcomes.yaxis.get_major_locator().set_params(integer=True)
     kinds = ["Lambda invocations", "events published", "state transitions"]
     for index, (kind, color) in enumerate(zip(kinds, ("#ff9900", "#e7157b", "#7b42bc"))):
         positions = [x + (index - 1) * 0.27 for x in range(len(table.columns))]
         messages.bar(positions, table.loc[kind], 0.27, label=kind, color=color)
     messages.set_xticks(range(len(table.columns)), table.columns)
     messages.set_title("messages and invocations", fontsize=10)
-    messages.legend(fontsize=8)
+    messages.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=2, frameon=False)
     for axes in (outcomes, messages):
         axes.tick_params(labelsize=8)
         axes.spines[["top", "right"]].set_visible(False)
