@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import helpers
 from helpers.bistro import choreography, comparison, hybrid
+from helpers.data import load
 
 
 def test_an_order_goes_through_the_kitchen_machine_and_on_to_delivery(lab: helpers.Lab) -> None:
@@ -40,3 +41,13 @@ def test_a_line_that_keeps_failing_is_rejected_and_compensated_between_contexts(
     assert run.set_index("order_id").loc["ord-0048", "outcome"] == "cancelled"
     published = set(", ".join(choreography.published(lab.trace())).split(", "))
     assert {"OrderRejected", "PaymentRefunded", "OrderCancelled"} <= published
+
+
+def test_a_comparison_run_repeats_exactly(lab: helpers.Lab) -> None:
+    """design.md (instant and deterministic): the same orders, rate and seed give the same run, so the
+    numbers notebook 06 quotes hold on every run and the slider's cache is faithful."""
+    orders = [o for o in load("orders.json") if o["order_id"] in ("ord-0035", "ord-0037")]
+    first = comparison.run("hybrid", orders, rate=0.3)
+    second = comparison.run("hybrid", orders, rate=0.3)
+    assert first.orders.equals(second.orders) and first.orders["failed"].sum() > 0
+    assert comparison.side_by_side([first]).equals(comparison.side_by_side([second]))
