@@ -57,6 +57,7 @@ def test_the_prose_quotes_the_run(nb):
     assert f"\\${float(bill['state transitions']['orchestration']):.2f} per million orders" in text
     assert f"\\${float(bill['state transitions']['hybrid']):.2f} per million orders" in text
     assert f"\\${float(bill['custom events']['choreography']):.2f} of events" in text
+    assert f"About \\${float(outputs_of(nb, 'express').strip()):.2f} per million orders" in text
 
 
 @pytest.mark.notebooks
