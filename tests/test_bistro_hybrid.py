@@ -51,3 +51,17 @@ def test_a_comparison_run_repeats_exactly(lab: helpers.Lab) -> None:
     second = comparison.run("hybrid", orders, rate=0.3)
     assert first.orders.equals(second.orders) and first.orders["failed"].sum() > 0
     assert comparison.side_by_side([first]).equals(comparison.side_by_side([second]))
+
+
+def test_billed_transitions_count_each_state_entered_and_each_retry(lab: helpers.Lab) -> None:
+    """aws-semantics.md 6 [S3]: Standard workflows are billed per state transition, retries included."""
+    hybrid.deploy()
+    choreography.place("ord-0047")
+    lab.faults.fail("kitchen-prepare-line", times=2)
+    choreography.place("ord-0048")                      # one line, failing twice before it is cooked
+    lab.advance(minutes=1)
+    orders = comparison.per_order(lab.trace()).set_index("order_id")
+    lines = len(choreography.request("ord-0047")["items"])
+    # TakePortions, InStock, CookLines, OrderPrepared, and PrepareLine once per line
+    assert orders.loc["ord-0047", "transitions"] == 4 + lines
+    assert orders.loc["ord-0048", "transitions"] == 4 + 1 + 2
