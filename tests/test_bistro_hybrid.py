@@ -6,8 +6,11 @@ as input).
 """
 from __future__ import annotations
 
+import json
+
 import helpers
 from helpers.bistro import choreography, comparison, hybrid
+from helpers.bistro import events as contracts
 from helpers.data import load
 
 
@@ -16,6 +19,10 @@ def test_an_order_goes_through_the_kitchen_machine_and_on_to_delivery(lab: helpe
     choreography.place("ord-0042")
     lab.advance(minutes=1)
     assert hybrid.kitchen_execution("ord-0042")["status"] == "SUCCEEDED"
+    frame = lab.trace()
+    prepared = [entry for detail in frame[choreography.published(frame).eq("OrderPrepared")]["detail"]
+                for entry in detail["params"]["Entries"]]
+    assert len(prepared) == 1 and contracts.problems(prepared[0]) == []
     story = choreography.per_order(lab.trace())
     assert story.set_index("order_id").loc["ord-0042", "last event"] == "OrderDispatched"
 
@@ -65,3 +72,20 @@ def test_billed_transitions_count_each_state_entered_and_each_retry(lab: helpers
     # TakePortions, InStock, CookLines, OrderPrepared, and PrepareLine once per line
     assert orders.loc["ord-0047", "transitions"] == 4 + lines
     assert orders.loc["ord-0048", "transitions"] == 4 + 1 + 2
+
+
+def test_an_item_out_of_stock_is_rejected_with_its_id_and_nothing_is_cooked(lab: helpers.Lab) -> None:
+    hybrid.deploy()
+    choreography.stock_kitchen({"m04": 0})
+    order = next(o for o in load("orders.json") if any(line["item_id"] == "m04" for line in o["items"])
+                 and not o["payment_will_decline"])
+    choreography.place(order)
+    lab.advance(minutes=1)
+    frame = lab.trace()
+    rejected = [entry for detail in frame[choreography.published(frame).eq("OrderRejected")]["detail"]
+                for entry in detail["params"]["Entries"]]
+    assert [json.loads(entry["Detail"])["item_id"] for entry in rejected] == ["m04"]
+    assert json.loads(rejected[0]["Detail"])["reason"] == "OutOfStock"
+    assert contracts.problems(rejected[0]) == []        # the state machine keeps the kitchen's contract
+    assert not frame["function"].eq("kitchen-prepare-line").any()
+    assert comparison.per_order(frame).set_index("order_id").loc[order["order_id"], "outcome"] == "cancelled"
