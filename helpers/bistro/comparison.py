@@ -47,7 +47,7 @@ class Run:
     def usage(self) -> pd.Series:
         """What the run would be billed for (see `choreography.usage`), with the state transitions."""
         return pd.concat([choreography.usage(self.frame),
-                          pd.Series({"state transitions": _transitions(self.frame)})])
+                          pd.Series({"state transitions": int(_billed(self.frame).sum())})])
 
 
 def deploy(design: str) -> dict[str, str]:
@@ -89,47 +89,53 @@ def _place(design: str, order: dict[str, Any], arns: dict[str, str]) -> None:
     orchestration.couriers_accept([order["order_id"]])
 
 
-def _transitions(frame: pd.DataFrame) -> int:
-    """The state transitions Step Functions bills for a trace: each state entered, and each retry."""
-    return int((frame["service"].eq("states") & frame["action"].eq("transition")
-                & frame["phase"].isin(["entered", "retry"])).sum())
+def _billed(frame: pd.DataFrame) -> pd.Series:
+    """Which hops are state transitions Step Functions bills: each state entered, and each retry."""
+    return frame["service"].eq("states") & frame["action"].eq("transition") & frame["phase"].isin(["entered", "retry"])
 
 
 def per_order(frame: pd.DataFrame) -> pd.DataFrame:
     """One row per order of a run: its outcome (delivered, cancelled, stuck), where it stopped, the
     seconds from its first hop to its last, Lambda invocations (and how many failed), events
     published and state transitions."""
+    frame = frame.dropna(subset=["trace"])
+    types = choreography.published(frame)
+    marks = pd.DataFrame({
+        "trace": frame["trace"], "t": frame["t"], "types": types, "error": frame["error"].astype(bool),
+        "events": types.map(lambda found: len(found.split(", ")) if found else 0),
+        "invoke": frame["kind"].eq("invoke"),
+        "transition": frame["service"].eq("states") & frame["action"].eq("transition"),
+        "billed": _billed(frame),
+        "execution": frame["service"].eq("states") & frame["action"].eq("execution")
+        & frame["resource"].astype(str).str.contains(f":execution:{orchestration.STATE_MACHINE}:"),
+        "resource": frame["resource"], "status": frame["status"], "state": frame["state"], "detail": frame["detail"]})
     rows = []
-    for _, flow in frame.dropna(subset=["trace"]).groupby("trace", sort=False):
+    for _, flow in marks.groupby("trace", sort=False):
         order_id, last, outcome = _order_and_outcome(flow)
-        if order_id is None:
-            continue
-        invokes = flow[flow["kind"].eq("invoke")]
-        rows.append({"order_id": order_id, "outcome": outcome, "stopped at": last,
-                     "span_s": float(flow["t"].max() - flow["t"].min()),
-                     "invocations": len(invokes), "failed": int(invokes["error"].sum()),
-                     "events": int(choreography.published(flow).map(lambda t: len(t.split(", ")) if t else 0).sum()),
-                     "transitions": _transitions(flow)})
+        if order_id is not None:
+            rows.append({"order_id": order_id, "outcome": outcome, "stopped at": last,
+                         "span_s": float(flow["t"].max() - flow["t"].min()), "invocations": int(flow["invoke"].sum()),
+                         "failed": int((flow["invoke"] & flow["error"]).sum()), "events": int(flow["events"].sum()),
+                         "transitions": int(flow["billed"].sum())})
     columns = ["order_id", "outcome", "stopped at", "span_s", "invocations", "failed", "events", "transitions"]
     return pd.DataFrame(rows, columns=columns).sort_values("order_id", ignore_index=True)
 
 
 def _order_and_outcome(flow: pd.DataFrame) -> tuple[str | None, str, str]:
-    executions = flow[flow["service"].eq("states") & flow["action"].eq("execution")
-                      & flow["resource"].astype(str).str.contains(f":execution:{orchestration.STATE_MACHINE}:")]
+    """An order's id, where it stopped and its outcome, from its flow's marks (see `per_order`)."""
+    executions = flow[flow["execution"]]
     if len(executions):                                   # orchestrated: the execution is named after the order
         order_id = str(executions["resource"].iloc[0]).rsplit(":", 1)[-1]
         status = executions["status"].dropna()
         status = status.iloc[-1] if len(status) else "RUNNING"
-        states = flow[flow["action"].eq("transition")]["state"].dropna()
+        states = flow.loc[flow["transition"], "state"].dropna()
         outcome = {"SUCCEEDED": "delivered", "FAILED": "cancelled"}.get(status, "stuck")
         return order_id, (states.iloc[-1] if len(states) else "-"), outcome
-    types = choreography.published(flow)
-    calls = flow[types.ne("")]
+    calls = flow[flow["types"].ne("")]
     if not len(calls):
         return None, "", ""
     entries = (calls["detail"].iloc[0].get("params") or {}).get("Entries", [])
-    last = types[types.ne("")].iloc[-1].split(", ")[-1]
+    last = calls["types"].iloc[-1].split(", ")[-1]
     outcome = {"OrderDispatched": "delivered", "OrderCancelled": "cancelled"}.get(last, "stuck")
     return json.loads(entries[0]["Detail"]).get("order_id"), last, outcome
 
@@ -147,7 +153,7 @@ def side_by_side(runs: Sequence[Run]) -> pd.DataFrame:
                                "state transitions": int(orders["transitions"].sum()),
                                "mean end-to-end (s)": round(float(orders["span_s"].mean()), 1),
                                "slowest order (s)": round(float(orders["span_s"].max()), 1)}
-    return pd.DataFrame(columns).astype(object)
+    return pd.DataFrame({design: pd.Series(values, dtype=object) for design, values in columns.items()})
 
 
 def bill(runs: Sequence[Run]) -> pd.DataFrame:
