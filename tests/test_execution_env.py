@@ -11,14 +11,8 @@ import boto3
 import pytest
 
 import helpers
+from lambdas import deploy
 from helpers.runtime.clock import EPOCH
-
-
-def deploy(lab: helpers.Lab, code: str | dict[str, str], name: str = "fn", **config) -> dict:
-    return boto3.client("lambda").create_function(
-        FunctionName=name, Runtime="python3.12", Role=lab.role_arn,
-        Handler=config.pop("Handler", "lambda_function.handler"),
-        Code={"ZipFile": helpers.zip_code(code)}, **config)
 
 
 def invoke(name: str = "fn", payload: object = None, **kwargs) -> dict:

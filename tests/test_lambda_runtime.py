@@ -9,13 +9,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 import helpers
-
-
-def deploy(lab: helpers.Lab, code: str | dict[str, str], name: str = "fn", **config) -> dict:
-    return boto3.client("lambda").create_function(
-        FunctionName=name, Runtime="python3.12", Role=lab.role_arn,
-        Handler=config.pop("Handler", "lambda_function.handler"),
-        Code={"ZipFile": helpers.zip_code(code)}, **config)
+from lambdas import deploy
 
 
 def invoke(name: str = "fn", payload: object = None, **kwargs) -> dict:
