@@ -62,8 +62,8 @@ def price_table() -> pd.DataFrame:
     """The price table as the notebook shows it: one row per architecture and tier."""
     table = prices()
     rows = [{"architecture": arch, "GB-seconds a month up to": tier["up_to_gb_seconds_per_month"] or "and above",
-             "$ per GB-second": tier["price_per_gb_second"],
-             "$ per ms at 128 MB": tier["price_per_gb_second"] * MIN_RAM_MB / 1024 / 1000}
+             "$ per GB-second": f"{tier['price_per_gb_second']:.10f}",
+             "$ per ms at 128 MB": f"{tier['price_per_gb_second'] * MIN_RAM_MB / 1024 / 1000:.4g}"}
             for arch in ARCHITECTURES for tier in table["duration"][arch]]
     return pd.DataFrame(rows).set_index("architecture")
 
