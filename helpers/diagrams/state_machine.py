@@ -140,7 +140,8 @@ class _Builder:
         return node_id, exit_id
 
     def retry(self, graph: graphviz.Digraph, node_id: str, name: str, retrier: dict[str, Any]) -> None:
-        label = (f"↻ Retry {', '.join(retrier.get('ErrorEquals', []))} ×{retrier.get('MaxAttempts', 3)}, "
+        errors = retrier.get("ErrorEquals", [])  # one per line when several: the diagram stays narrow
+        label = (f"↻ Retry {(',' + chr(10) if len(errors) > 1 else '').join(errors)} ×{retrier.get('MaxAttempts', 3)}, "
                  f"{retrier.get('IntervalSeconds', 1)} s × {retrier.get('BackoffRate', 2.0)}")
         retried = self.path.retried.get(name, 0) if self.path else 0
         color = CAUGHT_COLOR if retried else RETRY_COLOR
