@@ -228,3 +228,18 @@ def test_each_wrong_attempt_gets_its_own_message(attempt, says, nudge):
 def test_the_monthly_bill_formula():
     assert monthly(RESIZER, 512, "arm64") == pytest.approx(
         10_000_000 * (0.20 / 1e6 + math.ceil(5) * 512 / 1024 / 1000 * 0.0000133334))
+
+
+def test_the_notebook_describes_the_duration_model_the_runtime_uses():
+    """design.md principle 2: where the lab models, the notebook says how, with the model's own figures."""
+    import nbformat
+
+    from helpers.runtime import duration_model
+
+    path = TUNER.parents[1] / "07-lambda-power-tuning.ipynb"
+    text = " ".join(c.source for c in nbformat.read(path, as_version=4).cells if c.cell_type == "markdown")
+    text = text.replace("\n", " ")
+    assert f"{duration_model.LINE_NS:.0f} ns on one full vCPU" in text
+    assert f"memory / {duration_model.ONE_VCPU_MB:,} MB, at most {duration_model.MAX_VCPUS}" in text
+    assert f"`SERVICE_LATENCY_MS` = {duration_model.SERVICE_LATENCY_MS:.0f} ms" in text
+    assert f"{duration_model.MAX_MEMORY_MB:,} MB" in text and f"{duration_model.MIN_MEMORY_MB} MB" in text
