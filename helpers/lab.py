@@ -36,7 +36,8 @@ _TRUST_POLICY = json.dumps({"Version": "2012-10-17", "Statement": [{
 
 
 class Lab:
-    """The sandbox: moto's mock of every service, a virtual clock and an in-process Lambda runtime."""
+    """The sandbox: moto's mock of every service, a virtual clock and a Lambda runtime (an
+    execution environment is a process of its own)."""
 
     account_id = sandbox.ACCOUNT_ID
     region = sandbox.REGION

@@ -222,3 +222,30 @@ def handler(event, context):
 """)
     own, escaped = invoke()["Body"]
     assert own.endswith("/own-session") and escaped.startswith("SandboxRefusal: The lab blocked a request")
+
+
+def test_spawned_environments_behave_the_same(lab, monkeypatch):
+    """Issue 10: where fork is missing or unsafe (Windows, macOS) environments are spawned: slower to
+    start, the same behaviour (isolation, exit as Runtime.ExitError, the lab's clock)."""
+    import multiprocessing
+
+    from helpers.runtime import environment
+
+    monkeypatch.setattr(environment, "_CONTEXT", multiprocessing.get_context("spawn"))
+    deploy(lab, "import os, sys, time\ndef handler(event, context):\n    os.environ['LEAK'] = '1'\n"
+                "    if event.get('exit'):\n        sys.exit(2)\n    return time.time()\n")
+    assert invoke()["Body"] == pytest.approx(EPOCH.timestamp(), abs=1)
+    assert invoke(payload={"exit": True})["Body"]["errorMessage"].endswith("exit status 2")
+    assert "LEAK" not in os.environ
+
+
+def test_new_code_retires_the_old_environments(lab):
+    """aws-semantics.md 2 [L20]: after new code or configuration, invocations get new environments
+    and the old ones are shut down (their processes end)."""
+    deploy(lab, "def handler(event, context):\n    return 1\n")
+    invoke()
+    old = [env._process for env in lab.runtime.environments("fn")]
+    boto3.client("lambda").update_function_code(FunctionName="fn", ZipFile=helpers.zip_code(
+        "def handler(event, context):\n    return 2\n"))
+    assert invoke()["Body"] == 2
+    assert len(lab.runtime.environments("fn")) == 1 and not any(p.is_alive() for p in old)

@@ -85,3 +85,21 @@ def test_the_model_in_numbers():
     assert duration_model.cpu_ms(10, 128) == pytest.approx(10 * 1769 / 128)
     assert duration_model.compute_ms([1_000_000], 1769) == pytest.approx(1_000_000 * duration_model.LINE_NS / 1e6)
     assert duration_model.compute_ms([10, 10, 10, 10], 10240) == duration_model.compute_ms([10], 1769)
+
+
+def test_a_synchronous_caller_waits_for_its_callee(lab):
+    """Invoke API (RequestResponse): the caller waits for the callee's response, so the callee's
+    time (its init on a cold start, then its duration, plus the call's latency) is part of the
+    caller's duration, and the callee's calls happen that much later on the lab's clock."""
+    deploy = lambda name, code: boto3.client("lambda").create_function(  # noqa: E731
+        FunctionName=name, Runtime="python3.12", Role=lab.role_arn, Handler="lambda_function.handler",
+        Code={"ZipFile": helpers.zip_code(code)}, Timeout=30)
+    deploy("inner", "import time\ndef handler(event, context):\n    time.sleep(2)\n    return time.time()\n")
+    deploy("outer", "import boto3, json, time\ndef handler(event, context):\n    before = time.time()\n"
+                    "    after = json.loads(boto3.client('lambda').invoke(FunctionName='inner')['Payload'].read())\n"
+                    "    return after - before\n")
+    response = boto3.client("lambda").invoke(FunctionName="outer", LogType="Tail")
+    inner_took = json.loads(response["Payload"].read())
+    outer_ms = float(base64.b64decode(response["LogResult"]).decode().split("Duration: ")[1].split(" ms")[0])
+    assert 2.1 < inner_took < 2.5  # the inner's cold start's init (about 120 ms), then its 2 s sleep
+    assert outer_ms >= inner_took * 1000

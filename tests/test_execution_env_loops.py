@@ -146,3 +146,24 @@ def test_stop_at_any_moment_leaves_the_lab_consistent(lab, delay):
         pass
     timer.join()
     assert_consistent(lab)
+
+
+def test_stop_during_an_asynchronous_attempt_keeps_the_event_s_retries(lab, tmp_path):
+    """aws-semantics.md 1.2 [L1]: an asynchronous attempt that ends abnormally is a failed attempt,
+    retried 1 minute later; Stop during it leaves the event's log, invoke record and retry in place."""
+    marker = tmp_path / "started"
+    deploy(lab, "import os\ndef handler(event, context):\n    if os.path.exists(event['marker']):\n"
+                "        return 'second attempt'\n    open(event['marker'], 'w').close()\n"
+                "    while True:\n        pass\n")
+    boto3.client("lambda").update_function_configuration(FunctionName="loop", Timeout=900, MemorySize=10240)
+    timer = interrupt_after(0.0, until=marker.exists)
+    with pytest.raises(KeyboardInterrupt):
+        boto3.client("lambda").invoke(FunctionName="loop", InvocationType="Event",
+                                      Payload=json.dumps({"marker": str(marker)}))
+    timer.join()
+    first = [h for h in lab.recorder.hops if (h.service, h.action) == ("lambda", "invoke")]
+    assert len(first) == 1 and first[0].detail["report"].error_type == "Runtime.ExitError"
+    assert [h.detail["delay_s"] for h in lab.recorder.hops if h.action == "retry"] == [60]
+    lab.advance(minutes=1)
+    second = [h for h in lab.recorder.hops if (h.service, h.action) == ("lambda", "invoke")][1]
+    assert second.detail["report"].function_error is None and second.detail["attempt"] == 2

@@ -16,6 +16,7 @@ import contextlib
 import io
 import multiprocessing
 import multiprocessing.spawn
+import signal
 import threading
 import zipfile
 from dataclasses import dataclass, field
@@ -72,6 +73,26 @@ def _without_main_module() -> Iterator[None]:
             yield
         finally:
             multiprocessing.spawn.get_preparation_data = original
+
+
+@contextlib.contextmanager
+def _interrupts_deferred() -> Iterator[None]:
+    """Hold Jupyter's Stop (SIGINT) until the block is done, then raise it.
+
+    Starting a process is a conversation with the warm server process; cut in the middle, the server
+    would stop serving every later environment.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    pending: list[int] = []
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: pending.append(signum))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if pending:
+        raise KeyboardInterrupt
 
 
 @dataclass(frozen=True)
@@ -137,8 +158,11 @@ class ExecutionEnvironment:
         parent, child = _CONTEXT.Pipe()
         self._process = _CONTEXT.Process(target=worker.main, args=(child, self.boot), daemon=True,
                                          name=f"lambda-env-{self.spec.name}")
-        with _without_main_module():
-            self._process.start()
+        with _interrupts_deferred(), _without_main_module():
+            try:
+                self._process.start()
+            except ConnectionRefusedError:  # the server process ended: start another, once
+                self._process.start()
         child.close()
         self._conn = parent
 

@@ -66,8 +66,11 @@ def exit_reason(exitcode: int) -> str:
     if exitcode < 0:
         names = {"SIGKILL": "killed", "SIGABRT": "aborted", "SIGSEGV": "segmentation fault",
                  "SIGINT": "interrupt", "SIGTERM": "terminated"}
-        name = signal.Signals(-exitcode).name
-        name = names.get(name, name)
+        try:
+            name = signal.Signals(-exitcode).name
+        except ValueError:  # a signal this platform does not name
+            name = str(-exitcode)
+        name = names.get(name, "killed" if -exitcode == 9 else name)
         return f"Runtime exited with error: signal: {name}"
     if exitcode == 0:
         return "Runtime exited without providing a reason"

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import hashlib
 import json
 import math
 import os
@@ -27,6 +28,7 @@ from moto.moto_api._internal import mock_random
 
 from ..motoext.awslambda import Invocation
 from ..motoext.core import bound_trace, current_trace, notify
+from ..sandbox import SandboxEscapeError
 from . import duration_model, sdk_bridge
 from .async_invoker import AsyncInvoker
 from .clock import EPOCH, VirtualClock
@@ -189,6 +191,8 @@ class LambdaRuntime:
             self._pools.clear()
 
     def _acquire(self, spec: FunctionSpec) -> ExecutionEnvironment:
+        if spec.key not in self._pools:
+            self._retire_older_code(spec)
         pool = self._pools.setdefault(spec.key, [])
         for env in pool:
             if not env.busy and env.initialised and env.alive:
@@ -197,9 +201,21 @@ class LambdaRuntime:
         pool.append(env)
         return env
 
+    def _retire_older_code(self, spec: FunctionSpec) -> None:
+        """New code or configuration for a function version: its old environments are shut down
+        (the ones still running an invocation finish it first)."""
+        for key, pool in list(self._pools.items()):
+            if key[:2] == spec.key[:2]:
+                for env in [env for env in pool if not env.busy]:
+                    env.stop()
+                    pool.remove(env)
+                if not pool:
+                    del self._pools[key]
+
     def _new_environment(self, spec: FunctionSpec) -> ExecutionEnvironment:
         code_dir = unpack(spec.code, self._workdir / spec.code_sha.replace("/", "_").replace("+", "-"))
-        layer_dirs = [unpack(data, self._workdir / f"layer-{abs(hash(arn))}") for arn, data in spec.layers]
+        layer_dirs = [unpack(data, self._workdir / f"layer-{hashlib.sha256(data).hexdigest()}")
+                      for _, data in spec.layers]
         day = self.clock.now().strftime("%Y/%m/%d")
         log_stream = f"{day}/[{spec.version}]{mock_random.uuid4().hex}"
         environ = {name: os.environ[name] for name in _INHERITED if name in os.environ}
@@ -227,19 +243,21 @@ class LambdaRuntime:
             pool.remove(env)
 
     # -- serving the code's AWS calls ----------------------------------------------------------
-    def _serve(self, attempt: _Attempt, base_ms: float) -> Any:
+    def _serve(self, function_arn: str, attempt: _Attempt, base_ms: float) -> Any:
         """Answer the environment's AWS calls at the virtual time each is made (`at_ms` into the
         phase), within the invocation's flow (the X-Ray trace header the SDK sends)."""
         def serve(request: dict[str, Any]) -> tuple[str, dict[str, Any]]:
             header = request["headers"].get("X-Amzn-Trace-Id", "")
             trace = header.split(";")[0] if header.startswith("Root=") else current_trace()
+            self.loops.sent(trace, function_arn)
             outer, nested = getattr(_local, "nested_ms", None), []
             _local.nested_ms = nested
             try:
                 with bound_trace(trace), self._offset(base_ms + request.get("at_ms", 0.0)):
                     answer = sdk_bridge.serve(request)
-            except Exception as err:  # the sandbox refused it: the code sees a connection error
-                return "refuse", {"message": str(err), "wait_ms": duration_model.SERVICE_LATENCY_MS}
+            except Exception as err:  # refused, or moto cannot answer: the code sees a connection error
+                message = str(err) if isinstance(err, SandboxEscapeError) else f"{type(err).__name__}: {err}"
+                return "refuse", {"message": message, "wait_ms": duration_model.SERVICE_LATENCY_MS}
             finally:
                 _local.nested_ms = outer
             answer["wait_ms"] = duration_model.SERVICE_LATENCY_MS + sum(nested)
@@ -254,7 +272,7 @@ class LambdaRuntime:
         phase = {"now_s": (self.now() + dt.timedelta(milliseconds=base_ms)).timestamp(),
                  "budget_ms": budget_ms, "request_id": attempt.request_id, "payload": payload, **extra}
         try:
-            outcome = env.run(kind, phase, self._serve(attempt, base_ms))
+            outcome = env.run(kind, phase, self._serve(env.spec.arn, attempt, base_ms))
         except EnvironmentEnded as ended:
             attempt.ended = True
             outcome = ended.outcome

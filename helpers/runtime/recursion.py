@@ -8,8 +8,9 @@ once a function has been invoked more than 16 times by one event, Lambda stops t
 and sends the event to the dead-letter queue or on-failure destination, if configured. A function
 whose `RecursiveLoop` setting is `Allow` (PutFunctionRecursionConfig) is never stopped.
 
-The lab counts invocations per (flow, function): a flow is the trace header the lab already follows
-through every call, queue and topic. Loops through other services (an EventBridge rule that invokes
+The lab counts invocations per (flow, function), a flow being the trace header the lab already follows
+through every call, queue and topic; an invocation counts again only once the function has itself
+made an AWS call in that flow (so retries of an event it did not send are not a loop). Loops through other services (an EventBridge rule that invokes
 a function that puts events back on the bus, a Lambda calling itself synchronously) are not detected,
 as on AWS; for those, Jupyter's Stop (`stop_on_interrupt`) ends the loop and leaves nothing queued.
 """
@@ -32,9 +33,17 @@ class RecursionGuard:
 
     def __init__(self) -> None:
         self._counts: Counter[tuple[str, str]] = Counter()
+        self._sent: set[tuple[str, str]] = set()
 
     def clear(self) -> None:
         self._counts.clear()
+        self._sent.clear()
+
+    def sent(self, trace: str | None, function_arn: str) -> None:
+        """A running invocation of the function in flow `trace` made an AWS call: an event it sent
+        may come back to it (the lineage AWS's trace header carries)."""
+        if trace is not None:
+            self._sent.add((trace.split(";")[0], function_arn))
 
     def stops(self, fn: Any, hop: dict[str, Any]) -> bool:
         """Count this invocation; True if it is the one past the limit and must not run."""
@@ -45,7 +54,8 @@ class RecursionGuard:
         if (source.split(":")[2] if source.startswith("arn:") else "") not in SUPPORTED_SOURCES:
             return False
         key = (trace.split(";")[0], fn.function_arn)
-        self._counts[key] += 1
+        if key in self._sent or not self._counts[key]:  # a retry of an event it never sent counts once
+            self._counts[key] += 1
         return (self._counts[key] > MAX_RECURSIVE_INVOCATIONS
                 and recursive_loop(fn) == "Terminate")
 

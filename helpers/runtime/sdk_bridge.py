@@ -29,11 +29,9 @@ class _RawBody(io.BytesIO):
 
 def _picklable(params: Any) -> Any:
     """The call's parameters for the trace; anything that cannot cross the pipe is shown by repr."""
-    try:
-        pickle.dumps(params)
+    if _can_pickle(params):
         return params
-    except Exception:
-        return {key: value if _can_pickle(value) else repr(value) for key, value in dict(params).items()}
+    return {key: value if _can_pickle(value) else repr(value) for key, value in dict(params).items()}
 
 
 def _can_pickle(value: Any) -> bool:

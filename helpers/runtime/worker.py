@@ -39,7 +39,7 @@ RUNTIME_BASE_MB, SDK_IMPORT_MB = 31, 30
 #: Starting the runtime before the function's code: fixed, plus CPU work at one vCPU.
 RUNTIME_START_MS, RUNTIME_START_CPU_MS = 75.0, 3.0
 #: Importing boto3, and loading any other module from a file, at one vCPU.
-SDK_IMPORT_MS, MODULE_IMPORT_MS = 10.0, 0.4
+SDK_IMPORT_MS, MODULE_IMPORT_MS = 18.0, 0.06
 _BUILTINS = set(sys.builtin_module_names)
 _SDK_PACKAGES = ("boto3", "botocore")
 _real_exit = os._exit
@@ -62,9 +62,8 @@ class SandboxRefusal(ConnectionError):
 class _Phase:
     """The init or invoke phase in progress: its clock, its budget and its log."""
 
-    def __init__(self, start_s: float, budget_ms: float, request_id: str, memory_mb: int) -> None:
+    def __init__(self, start_s: float, budget_ms: float, request_id: str) -> None:
         self.start_s, self.budget_ms, self.request_id = start_s, budget_ms, request_id
-        self.memory_mb = memory_mb
         self.cpu_ms = 0.0        # modeled CPU work that is not counted in lines, at one vCPU
         self.wait_ms = 0.0       # sleeps, service latency, synchronous callees: not scaled
         self.modules_at_start = len(sys.modules)
@@ -124,7 +123,7 @@ class Environment:
         import botocore
 
         return tuple(str(Path(m.__file__).resolve().parent) for m in (boto3, botocore)) + (
-            str(Path(__file__).resolve().parent),)
+            str(Path(__file__).resolve().parent), "<frozen importlib")  # imports: charged per module
 
     def _import(self, real_import: Callable[..., Any], name: str, *args: Any, **kwargs: Any) -> Any:
         if not self.sdk_imported and name.startswith(_SDK_PACKAGES) and self.phase is not None:
@@ -238,7 +237,7 @@ class Environment:
     # -- the phases ---------------------------------------------------------------------------
     def run(self, kind: str, spec: dict[str, Any]) -> dict[str, Any]:
         """Run one phase and return its outcome (payload or error, log lines, modeled time)."""
-        self.phase = _Phase(float(spec["now_s"]), float(spec["budget_ms"]), spec["request_id"], self.memory_mb)
+        self.phase = _Phase(float(spec["now_s"]), float(spec["budget_ms"]), spec["request_id"])
         self.meter.reset()
         if kind == "invoke":
             self.phase.cpu_ms += model.RUNTIME_INVOKE_MS + len(spec["payload"]) * model.JSON_NS_PER_BYTE / 1e6
@@ -255,7 +254,7 @@ class Environment:
         except OutOfMemory:
             self.phase.stopped_ms = self.elapsed_ms()
             self.conn.send(("oom", self._outcome()))
-            os.kill(os.getpid(), signal.SIGKILL)
+            os.kill(os.getpid(), getattr(signal, "SIGKILL", signal.SIGTERM))
         except RuntimeFailure as failure:
             error = failure.payload()
         except Exception as exc:  # the handler (or the module's top level) raised
