@@ -7,6 +7,7 @@ prose quotes are the ones the run produced.
 from __future__ import annotations
 
 import ast
+import math
 import re
 
 import pytest
@@ -69,7 +70,8 @@ def test_memory_buys_a_vcpu_share_and_one_thread_stops_at_one_vcpu(nb):
 def test_measuring_by_hand_shows_a_cold_start_then_warm_invocations(nb):
     """aws-semantics.md 2 [L23][L24]: the cold REPORT has Init Duration, billed with the invocation."""
     lines = [line.split() for line in plain(nb, "by-hand").splitlines()[1:]]
-    assert lines[0][1:] == ["0.84", "82.0", "80.91"]
+    duration, billed, init = map(float, lines[0][1:])
+    assert duration == 0.84 and init > 0 and billed == math.ceil(duration + init)
     assert [line[1:3] for line in lines[1:]] == [["0.84", "1.0"]] * 4
     assert all(line[3:] == ["none", "(warm)"] for line in lines[1:])
 
