@@ -110,13 +110,13 @@ def plot_tuning(frames: dict[str, pd.DataFrame], title: str = ""):  # noqa: ANN2
     draws them: duration on the left axis, cost on the right, memory on a log scale."""
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(1, len(frames), figsize=(3.6 * len(frames), 2.9), squeeze=False)
+    fig, axes = plt.subplots(1, len(frames), figsize=(3.4 * len(frames), 3.1), squeeze=False)
     for ax, (name, frame) in zip(axes[0], frames.items()):
         memory = frame.index.to_list()
         ax.plot(memory, frame["duration (ms)"], "o-", color="tab:blue")
         ax.set(xscale="log", title=name, xlabel="memory (MB)")
         ax.set_ylabel("duration (ms)", color="tab:blue")
-        ax.set_xticks(memory, [f"{m // 1024}G" if m >= 2048 else str(m) for m in memory], fontsize=7)
+        ax.set_xticks(memory, [str(m) for m in memory], fontsize=7, rotation=60)
         ax.minorticks_off()
         ax.axvline(ONE_VCPU_MB, color="grey", lw=0.8, ls=":")
         cost = ax.twinx()
