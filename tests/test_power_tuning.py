@@ -20,8 +20,9 @@ from helpers import power_tuning
 from helpers.checks.power_tuning import best, monthly, pick_the_memory
 from helpers.runtime.duration_model import vcpus
 
-TUNER = Path(__file__).resolve().parents[1] / "notebooks" / "bistro" / "tuner"
-SOLUTION = Path(__file__).resolve().parents[1] / "notebooks" / "solutions" / "07-lambda-power-tuning" / "pick-the-memory.py"
+NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
+TUNER = NOTEBOOKS / "bistro" / "tuner"
+SOLUTION = NOTEBOOKS / "solutions" / "07-lambda-power-tuning" / "pick-the-memory.py"
 REPORT = ("REPORT RequestId: 6c71074c-2944-46ea-b00c-451c695d5435\tDuration: 56.44 ms\tBilled Duration: 179 ms\t"
           "Memory Size: 128 MB\tMax Memory Used: 32 MB\tInit Duration: 122.29 ms\t")
 
@@ -236,7 +237,7 @@ def test_the_notebook_describes_the_duration_model_the_runtime_uses():
 
     from helpers.runtime import duration_model
 
-    path = TUNER.parents[1] / "07-lambda-power-tuning.ipynb"
+    path = NOTEBOOKS / "07-lambda-power-tuning.ipynb"
     text = " ".join(c.source for c in nbformat.read(path, as_version=4).cells if c.cell_type == "markdown")
     text = text.replace("\n", " ")
     assert f"{duration_model.LINE_NS:.0f} ns on one full vCPU" in text
