@@ -244,3 +244,17 @@ def test_the_notebook_describes_the_duration_model_the_runtime_uses():
     assert f"memory / {duration_model.ONE_VCPU_MB:,} MB, at most {duration_model.MAX_VCPUS}" in text
     assert f"`SERVICE_LATENCY_MS` = {duration_model.SERVICE_LATENCY_MS:.0f} ms" in text
     assert f"{duration_model.MAX_MEMORY_MB:,} MB" in text and f"{duration_model.MIN_MEMORY_MB} MB" in text
+
+
+def test_the_tuners_stats_become_a_table_with_both_architectures():
+    """The tool's averagePrice is whole billed milliseconds at the function's architecture; the table
+    recovers them and prices a million invocations on x86 and Arm, requests included."""
+    ms_price = power_tuning.millisecond_price(1024, "x86_64")
+    frame = power_tuning.tuning_frame({"stats": [
+        {"value": 1024, "averageDuration": 2.29, "averagePrice": 3 * ms_price},
+        {"value": 128, "averageDuration": 18.34, "averagePrice": 19 * power_tuning.millisecond_price(128)}]})
+    assert frame.index.to_list() == [128, 1024]
+    assert frame.loc[1024, "billed (ms)"] == 3 and frame.loc[128, "billed (ms)"] == 19
+    assert frame.loc[1024, "$ per million, x86_64"] == pytest.approx(0.20 + 1e6 * 3 * ms_price, abs=1e-4)
+    assert frame.loc[1024, "$ per million, arm64"] == pytest.approx(
+        0.20 + 1e6 * 3 * power_tuning.millisecond_price(1024, "arm64"), abs=1e-4)
