@@ -56,7 +56,7 @@ def tuned(nb) -> dict[str, dict[int, dict[str, float]]]:
 
 
 def prose(nb) -> str:
-    return " ".join(c.source for c in nb.cells if c.cell_type == "markdown").replace("\n  ", " ").replace("\n", " ")
+    return " ".join(" ".join(c.source for c in nb.cells if c.cell_type == "markdown").split())
 
 
 def test_memory_buys_a_vcpu_share_and_one_thread_stops_at_one_vcpu(nb):

@@ -239,7 +239,7 @@ def test_the_notebook_describes_the_duration_model_the_runtime_uses():
 
     path = NOTEBOOKS / "07-lambda-power-tuning.ipynb"
     text = " ".join(c.source for c in nbformat.read(path, as_version=4).cells if c.cell_type == "markdown")
-    text = text.replace("\n", " ")
+    text = " ".join(text.split())
     assert f"{duration_model.LINE_NS:.0f} ns on one full vCPU" in text
     assert f"memory / {duration_model.ONE_VCPU_MB:,} MB, at most {duration_model.MAX_VCPUS}" in text
     assert f"`SERVICE_LATENCY_MS` = {duration_model.SERVICE_LATENCY_MS:.0f} ms" in text
