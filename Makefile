@@ -4,9 +4,11 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+TEST_STAMP := $(VENV)/.installed-test
 PORT ?= 8888
+SERVER_PORT ?= 4599
 
-.PHONY: lab test test-fast notebooks bench dot env clean help docs browser-deps
+.PHONY: lab test test-fast notebooks bench dot env test-env preflight server clean help docs browser-deps
 
 help:
 	@echo "make lab        set up (first time) and start JupyterLab on notebooks/"
@@ -14,46 +16,47 @@ help:
 	@echo "make test-fast  the quick inner loop: everything but notebook execution"
 	@echo "make bench      run the benchmarks"
 	@echo "make docs       build the static site (notebooks executed, cached) into book/_build/html"
+	@echo "make server     serve the lab's AWS on 127.0.0.1:$(SERVER_PORT) for the AWS CLI (see the README)"
+	@echo "make preflight  check Python, make and disk space before anything installs"
 
-# The virtualenv with the pinned packages and the project installed (editable).
-$(STAMP): requirements.txt requirements-dev.txt pyproject.toml
-	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -r requirements.txt -r requirements-dev.txt
-	$(BIN)/python -m pip install --quiet --no-deps -e .
-	@# JupyterLab opens a notebook with its kernel already started (no "Select Kernel" dialog).
-	@mkdir -p $(VENV)/share/jupyter/lab/settings
-	@echo '{"@jupyterlab/notebook-extension:tracker": {"autoStartDefaultKernel": true}}' \
-		> $(VENV)/share/jupyter/lab/settings/overrides.json
-	@touch $@
+# Setting up is one Python script (helpers/setup.py, also the route without make): it checks the
+# machine first (helpers/preflight.py), then installs each package set once, again only when its
+# requirements file changes. The lab's set is what the notebooks need; the tests' and the site's
+# sets come only with `make test` and `make docs`.
+$(STAMP): requirements.txt pyproject.toml
+	@$(PYTHON) helpers/setup.py env
+
+$(TEST_STAMP): requirements-dev.txt requirements-cli.txt $(STAMP)
+	@$(PYTHON) helpers/setup.py env --test
 
 env: $(STAMP) dot
 
+test-env: $(TEST_STAMP) dot
+
+# Python 3.11+, make and disk space, checked before anything installs.
+preflight:
+	@$(PYTHON) helpers/preflight.py --make
+
 # Graphviz's `dot` renders the diagrams: installed through apt when missing and we are root.
 dot:
-	@if command -v dot >/dev/null; then exit 0; fi; \
-	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-		echo "Installing Graphviz (dot) with apt-get..."; \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq graphviz >/dev/null; \
-	else \
-		echo "Graphviz's 'dot' is missing. Install it, then run make again:"; \
-		echo "  Debian/Ubuntu: sudo apt-get install graphviz   macOS: brew install graphviz"; \
-		echo "  conda: conda install -c conda-forge graphviz"; \
-		exit 1; \
-	fi
+	@$(PYTHON) helpers/setup.py dot
 
-lab: env
+lab: preflight env
 	$(BIN)/jupyter lab --notebook-dir=notebooks --ip=127.0.0.1 --port=$(PORT) --no-browser \
 		$$([ "$$(id -u)" = 0 ] && echo --allow-root)
 
-test: env browser-deps
+# The lab's AWS on 127.0.0.1:$(SERVER_PORT) for the AWS CLI, another notebook or a script (Ctrl-C stops it).
+server: preflight env
+	$(BIN)/python -m helpers.server --port $(SERVER_PORT)
+
+test: preflight test-env browser-deps
 	$(BIN)/python -m pytest -n 2 --dist loadfile
 
-test-fast: env
+test-fast: preflight test-env
 	$(BIN)/python -m pytest -n 2 --dist loadfile -m "not notebooks and not browser"
 
 bench: env
-	@for script in benchmarks/*.py; do echo "== $$script"; $(BIN)/python $$script; done
+	$(BIN)/python benchmarks/harness.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache book/_build

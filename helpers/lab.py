@@ -1,17 +1,20 @@
 """Starting, resetting and driving the lab: one sandbox per kernel."""
 from __future__ import annotations
 
+import atexit
+import contextlib
 import json
 import logging
+import shutil
 import tempfile
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any, Callable, Iterator
 
-import boto3
 from moto import mock_aws
+from moto.core.base_backend import BackendDict
 from moto.moto_api._internal import mock_random
 
-from . import motoext, sandbox
+from . import motoext, sandbox, usage
 from .motoext import awslambda as moto_lambda
 from .motoext import core as moto_core
 from .motoext import lambda_esm
@@ -22,8 +25,9 @@ from .runtime.executions import ExecutionThreads
 from .runtime import sdk_waits
 from .runtime.lambda_runtime import LambdaRuntime
 from .runtime.pollers import Pollers
-from .runtime.recursion import stop_on_interrupt
+from .runtime.recursion import install_interrupt_guard
 from .runtime.recorder import Recorder
+from .usage import LabUsageError
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -43,7 +47,12 @@ class Lab:
     region = sandbox.REGION
 
     def __init__(self) -> None:
-        self._workdir = Path(tempfile.mkdtemp(prefix="serverless-lab-config-"))
+        global _lab
+        if _lab is not None:
+            raise LabUsageError("The lab is already running in this kernel: use `lab = helpers.start()` to get "
+                                "it, or `helpers.start(reset=True)` to start afresh.")
+        self._workdir = Path(tempfile.mkdtemp(prefix="serverless-lab-"))
+        atexit.register(shutil.rmtree, self._workdir, ignore_errors=True)
         sandbox.isolate_credentials(self._workdir)  # first: importing moto's services reads the config
         sandbox.block_network()
         motoext.install()
@@ -51,14 +60,16 @@ class Lab:
         self._mock.start()
         sandbox.isolate_credentials(self._workdir)  # after moto's own fake keys, which it restores on stop
         self.clock = VirtualClock()
-        self.runtime = LambdaRuntime(self.clock)
+        with _temporary_files_in(self._workdir):  # the runtime unpacks code there: one folder to remove
+            self.runtime = LambdaRuntime(self.clock)
         self.recorder = Recorder(self.clock)
         self.faults = self.runtime.faults  # failure injection: lab.faults.fail("fn", rate=0.2)
         self.on_reset: list[Callable[[], None]] = [self.recorder.clear, self.faults.clear]
         moto_core.set_clock(self.runtime.now)  # a handler's calls happen at its own virtual time
         moto_core.set_scheduler(self.clock)
         moto_core.set_observer(self.recorder)
-        moto_core.set_after_outermost_call(stop_on_interrupt(self.clock, self.clock.run_due))
+        moto_core.set_after_outermost_call(self.clock.run_due)
+        install_interrupt_guard(self.clock)
         moto_lambda.set_executor(self.runtime)
         self.pollers = Pollers(self.clock, self.runtime)
         lambda_esm.set_poller(self.pollers)
@@ -69,10 +80,18 @@ class Lab:
         sdk_waits.install(self.clock)
         self._seed_account()
         self.recorder.clear()
+        usage.install_notebook_notes()
+        _lab = self
 
     def _seed_account(self) -> None:
+        """The role every notebook's functions use, created in moto's IAM directly (as CreateRole
+        would: path "/", an hour's session), which spares the start loading IAM's API model."""
+        from moto.iam.models import iam_backends
+
         mock_random.seed(SEED)
-        boto3.client("iam").create_role(RoleName=LAMBDA_ROLE_NAME, AssumeRolePolicyDocument=_TRUST_POLICY)
+        iam_backends[self.account_id]["aws"].create_role(
+            LAMBDA_ROLE_NAME, _TRUST_POLICY, path=None, permissions_boundary=None, description=None, tags=[],
+            max_session_duration=3600)
 
     # -- what notebooks use ------------------------------------------------------------------
     @property
@@ -91,7 +110,7 @@ class Lab:
 
     def advance(self, seconds: float = 0, minutes: float = 0, hours: float = 0) -> int:
         """Let virtual time pass, running what falls due (retries, redeliveries, waits)."""
-        return self.clock.advance(seconds=seconds, minutes=minutes, hours=hours)
+        return self.clock.advance(seconds=usage.duration(seconds, minutes, hours).total_seconds())
 
     def run_until_idle(self) -> int:
         """Advance the clock until no scheduled work is left."""
@@ -106,9 +125,11 @@ class Lab:
     def reset(self) -> None:
         """Delete every resource, forget every environment, and put the clock back to its start."""
         self.executions.abandon()
-        self._mock.reset()
+        BackendDict.reset()  # moto's data only: its handlers for `requests` stay (mock_aws.reset drops them)
+        sandbox.block_network()
         self.clock.reset()
         self.runtime.discard_environments()
+        _remove_unpacked_code(self._workdir)
         self._seed_account()
         for callback in list(self.on_reset):
             callback()
@@ -122,12 +143,29 @@ class Lab:
 _lab: Lab | None = None
 
 
+@contextlib.contextmanager
+def _temporary_files_in(folder: Path) -> Iterator[None]:
+    """Make `tempfile` create its folders inside `folder` for the duration of the block."""
+    saved = tempfile.tempdir
+    tempfile.tempdir = str(folder)
+    try:
+        yield
+    finally:
+        tempfile.tempdir = saved
+
+
+def _remove_unpacked_code(workdir: Path) -> None:
+    """Delete the deployment packages the runtime unpacked (its folders inside the lab's folder)."""
+    for runtime_dir in (path for path in workdir.iterdir() if path.is_dir()):
+        for unpacked in runtime_dir.iterdir():
+            shutil.rmtree(unpacked, ignore_errors=True)
+
+
 def start(reset: bool = False) -> Lab:
     """Start the lab for this kernel, or return the running one (reset it if `reset`)."""
-    global _lab
     if _lab is None:
-        _lab = Lab()
-    elif reset:
+        return Lab()
+    if reset:
         _lab.reset()
     return _lab
 
@@ -135,5 +173,6 @@ def start(reset: bool = False) -> Lab:
 def current() -> Lab:
     """The running lab; raises if `start()` was not called."""
     if _lab is None:
-        raise RuntimeError("The lab is not running: call `lab = helpers.start()` first.")
+        raise LabUsageError("The lab is not running yet: run the cell with `lab = helpers.start()` first "
+                            "(near the top of the notebook).")
     return _lab

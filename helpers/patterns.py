@@ -25,7 +25,37 @@ class Check(NamedTuple):
     why: str
 
 
+class InvalidEventPattern(ValueError):
+    """A pattern EventBridge refuses (PutRule and TestEventPattern fail with InvalidEventPatternException)."""
+
+    code = "InvalidEventPatternException"
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"{self.code}: Event pattern is not valid. Reason: {reason}")
+
+
+def validate(pattern: dict[str, Any] | str) -> None:
+    """Raise `InvalidEventPattern` where EventBridge would refuse the pattern and moto accepts it:
+    a `numeric` operand that is not a number, such as the string "50" (aws-semantics.md 4 [E4])."""
+    _check_numeric(json.loads(pattern) if isinstance(pattern, str) else pattern)
+
+
+def _check_numeric(node: Any) -> None:
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "numeric" and isinstance(value, list):
+                for operator, operand in zip(value[::2], value[1::2]):
+                    if isinstance(operand, bool) or not isinstance(operand, (int, float)):
+                        raise InvalidEventPattern(f"Value of {operator} must be numeric, not {json.dumps(operand)}")
+            else:
+                _check_numeric(value)
+    elif isinstance(node, list):
+        for item in node:
+            _check_numeric(item)
+
+
 def _load(pattern: dict[str, Any] | str) -> EventPattern:
+    validate(pattern)
     return EventPattern.load(pattern if isinstance(pattern, str) else json.dumps(pattern))
 
 

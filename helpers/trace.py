@@ -13,16 +13,18 @@ every message of the batch (`df.explode("message_ids")` gives one row per messag
 """
 from __future__ import annotations
 
+import functools
+import gc
+import math
 import re
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
-import pandas as pd
-
-from .motoext.awslambda import split_function_name
 from .runtime.recorder import Hop
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from .lab import Lab
 
 CLIENT = "client"
@@ -49,7 +51,12 @@ _FAILED_STATUSES = {"FAILED", "TIMED_OUT", "ABORTED"}
 
 def is_api_call(hop: Hop) -> bool:
     """boto3 API calls are named like `SendMessage`; the lab's own hops are lower case (`send`)."""
-    return hop.action[:1].isupper()
+    return _is_api_action(hop.action)
+
+
+@functools.lru_cache(maxsize=None)
+def _is_api_action(action: str) -> bool:
+    return action[:1].isupper()
 
 
 def trace(lab: Lab | None = None, *, flow: str | None = None, service: str | Iterable[str] | None = None,
@@ -111,44 +118,64 @@ def _current_lab() -> Lab:
 
 
 def _frame(hops: Sequence[Hop], origin: Any) -> pd.DataFrame:
-    callers = infer_callers(hops)
-    rows = [_row(hop, origin, callers.get(hop.seq)) for hop in hops]
-    return pd.DataFrame(rows, columns=COLUMNS).astype({"attempt": "Int64", "cold": "boolean"})
+    """One column per name in COLUMNS, built column-wise (a value a hop lacks is NaN)."""
+    import pandas as pd
+
+    collecting = gc.isenabled()
+    gc.disable()  # the frame allocates several objects per hop; the collector would rescan them all
+    try:
+        callers = infer_callers(hops)
+        columns = {name: [math.nan] * len(hops) for name in COLUMNS}
+        for index, hop in enumerate(hops):
+            _fill(columns, index, hop, origin, callers.get(hop.seq))
+        return pd.DataFrame(columns, columns=COLUMNS).astype({"attempt": "Int64", "cold": "boolean"})
+    finally:
+        if collecting:
+            gc.enable()
 
 
-def _row(hop: Hop, origin: Any, caller: str | None) -> dict[str, Any]:
-    detail = dict(hop.detail)
-    row: dict[str, Any] = {
-        "seq": hop.seq, "time": hop.time, "t": (hop.time - origin).total_seconds(), "trace": hop.trace,
-        "service": hop.service, "action": hop.action, "resource": hop.resource, "caller": caller,
-        "kind": _kind(hop), "error": False,
-    }
-    for key in _PLAIN_KEYS:
-        if key in detail:
-            row[key] = detail.pop(key)
-    if "error" in detail:
-        row["error_type"] = detail.pop("error")
-    report = detail.pop("report", None)
+_PLAIN = frozenset(_PLAIN_KEYS)
+
+
+def _fill(columns: dict[str, list[Any]], i: int, hop: Hop, origin: Any, caller: str | None) -> None:
+    """Write `hop`'s row `i` into `columns`."""
+    columns["seq"][i], columns["time"][i], columns["trace"][i] = hop.seq, hop.time, hop.trace
+    columns["t"][i] = (hop.time - origin).total_seconds()
+    columns["service"][i], columns["action"][i], columns["resource"][i] = hop.service, hop.action, hop.resource
+    columns["caller"][i], columns["kind"][i] = caller, _kind(hop.service, hop.action)
+    detail: dict[str, Any] = {}
+    report = None
+    for key, value in hop.detail.items():
+        if key in _PLAIN:
+            columns[key][i] = value
+        elif key == "error":
+            columns["error_type"][i] = value
+        elif key == "report":
+            report = value
+        else:
+            detail[key] = value
+    outcome = None
     if report is not None:
         outcome = "timeout" if report.timed_out else ("error" if report.function_error else "success")
-        row.update(function=report.function_name, cold=report.cold, init_ms=report.init_ms,
-                   duration_ms=report.duration_ms, billed_ms=report.billed_ms, outcome=outcome,
-                   error_type=report.error_type)
+        columns["function"][i], columns["cold"][i] = report.function_name, report.cold
+        columns["init_ms"][i], columns["duration_ms"][i] = report.init_ms, report.duration_ms
+        columns["billed_ms"][i], columns["outcome"][i] = report.billed_ms, outcome
+        columns["error_type"][i] = report.error_type
         detail["request_id"] = report.request_id
-    elif hop.service == "lambda" and not is_api_call(hop):
-        row["function"] = hop.resource
-    row["error"] = (row.get("outcome") in ("error", "timeout") or hop.action in _FAILURE_ACTIONS
-                    or row.get("phase") == "failed" or row.get("status") in _FAILED_STATUSES)
-    row["detail"] = detail
-    return row
+    elif hop.service == "lambda" and not _is_api_action(hop.action):
+        columns["function"][i] = hop.resource
+    columns["error"][i] = (outcome in ("error", "timeout") or hop.action in _FAILURE_ACTIONS
+                           or hop.detail.get("phase") == "failed" or hop.detail.get("status") in _FAILED_STATUSES)
+    columns["detail"][i] = detail
 
 
-def _kind(hop: Hop) -> str:
-    if is_api_call(hop):
-        return "setup" if _SETUP_CALL.match(hop.action) else "call"
-    if hop.service == "lambda" and hop.action == "invoke":
+@functools.lru_cache(maxsize=None)
+def _kind(service: str, action: str) -> str:
+    if _is_api_action(action):
+        return "setup" if _SETUP_CALL.match(action) else "call"
+    if service == "lambda" and action == "invoke":
         return "invoke"
-    return "state" if hop.service == "states" else "delivery"
+    return "state" if service == "states" else "delivery"
 
 
 def invocation_type(params: Any) -> str:
@@ -213,9 +240,16 @@ def _close_invocation(stack: list[_Frame], hop: Hop, callers: dict[int, str]) ->
         _commit(stack[-1].calls, function, callers)
 
 
+@functools.lru_cache(maxsize=None)
+def _function_name_of(resource: str) -> str:
+    from .motoext.awslambda import split_function_name
+
+    return split_function_name(resource)[0]
+
+
 def _function_name(opener: Hop) -> str:
     """The function an Invoke names, without ARN prefix or qualifier ("" if unknown)."""
-    return split_function_name(opener.resource)[0]
+    return _function_name_of(opener.resource)
 
 
 def _commit(seqs: list[int], caller: str, callers: dict[int, str]) -> None:

@@ -40,8 +40,14 @@ def text_of(nb: nbformat.NotebookNode) -> str:
     """All text and rich outputs of a notebook, concatenated (for asserting what it shows)."""
     parts = []
     for cell in nb.cells:
+        previous = None
         for output in cell.get("outputs", []):
-            parts.append(output.get("text", ""))
+            if output.get("output_type") == "stream" and previous == output.get("name"):
+                # one print can reach the notebook in several chunks (a busy machine flushes mid-line)
+                parts[-1] += output.get("text", "")
+            else:
+                parts.append(output.get("text", ""))
+            previous = output.get("name") if output.get("output_type") == "stream" else None
             parts.extend(str(v) for v in output.get("data", {}).values())
     return "\n".join(parts)
 

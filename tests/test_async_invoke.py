@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import time
 
 import boto3
@@ -379,3 +380,35 @@ def test_events_of_a_deleted_function_are_dropped(lab):
     lab.run_until_idle()
     assert attempt_times(lab) == [0.0]
     assert [h.detail.get("reason") for h in lab.recorder.hops if h.action == "drop"] == ["function deleted"]
+
+
+def test_s3_on_failure_destination_stores_the_record_under_lambdas_key(lab):
+    """Lambda stores the invocation record as a JSON object in an S3 on-failure destination, named
+    `aws/lambda/async/<function-name>/YYYY/MM/DD/YYYY-MM-DDTHH.MM.SS-<random UUID>`
+    (https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-retain-records.html); S3 takes
+    failures only."""
+    s3 = boto3.client("s3")
+    s3.create_bucket(Bucket="failures")
+    deploy(lab, FAILING)
+    on_failure("arn:aws:s3:::failures", MaximumRetryAttempts=0)
+    invoke_event()
+    lab.advance(minutes=1)
+    [key] = [o["Key"] for o in s3.list_objects_v2(Bucket="failures")["Contents"]]
+    assert re.fullmatch(r"aws/lambda/async/fn/2026/01/05/2026-01-05T09\.00\.00-[0-9a-f-]{36}", key)
+    record = json.loads(s3.get_object(Bucket="failures", Key=key)["Body"].read())
+    assert record["requestContext"]["condition"] == "RetriesExhausted"
+    assert record["requestPayload"] == {"item": "tea"}
+    assert record["responsePayload"]["errorMessage"] == "no stock for tea"
+    assert [h.action for h in lab.recorder.hops if h.service == "lambda" and h.action == "destination"] == [
+        "destination"]
+
+
+def test_a_missing_s3_destination_bucket_drops_the_record_and_says_why(lab):
+    """A record Lambda cannot deliver is dropped (a DestinationDeliveryFailures metric on AWS,
+    invocation-async-retain-records); the trace names the reason and the lab goes on."""
+    deploy(lab, FAILING)
+    on_failure("arn:aws:s3:::no-such-bucket", MaximumRetryAttempts=0)
+    invoke_event()
+    lab.advance(minutes=1)
+    [drop] = [h for h in lab.recorder.hops if h.action == "drop"]
+    assert "destination delivery failed" in drop.detail["reason"]

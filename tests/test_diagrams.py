@@ -10,7 +10,7 @@ import pytest
 
 import helpers
 from helpers.diagrams.execution import path_from_history
-from helpers.diagrams.render import INSTALL_HINT
+from helpers.diagrams.render import INSTALL_HINT, Diagram
 from helpers.diagrams.style import CAUGHT_COLOR, ERROR_COLOR, MUTED, OK_COLOR
 
 HANDLER = "def handler(event, context):\n    if event.get('fail'):\n        raise ValueError('no')\n    return event\n"
@@ -359,3 +359,30 @@ def test_service_map_counts_deliveries_to_the_event_queue_and_attempts_from_it(l
     assert ("p_sns__news", "p_lambda__fan") not in found
     assert "2 calls" in node(source, "p_lambda-async__fan") and "error" not in node(source, "p_lambda-async__fan")
     assert "3 calls · 1 error" in node(source, "p_lambda__fan")
+
+
+def test_a_wide_drawing_fits_the_content_column_or_scrolls_and_says_so():
+    """design.md (diagrams fit the content column, about 750 px): a drawing a little too wide is scaled
+    down to 562 pt (749 px); one that would need a scale under 0.7 keeps 0.7 and scrolls sideways, with
+    a note that says so; a narrow one keeps its size."""
+    def chain(length: int) -> graphviz.Digraph:
+        graph = graphviz.Digraph(graph_attr={"rankdir": "LR"})
+        for i in range(length):
+            graph.edge(f"participant {i}", f"participant {i + 1}")
+        return graph
+
+    def width(svg: str) -> float:
+        return float(re.search(r'<svg width="([\d.]+)pt"', svg).group(1))
+
+    natural = width(chain(3).pipe(format="svg", encoding="utf-8"))
+    assert 562 < natural < 562 / 0.7, natural        # a little too wide
+    fitted = Diagram(chain(3))
+    assert width(fitted.svg()) <= 563 and not fitted.scrolls
+    assert list(fitted._repr_mimebundle_()) == ["image/svg+xml"]
+    wide = Diagram(chain(30))
+    assert wide.scrolls and width(wide.svg()) > 563
+    bundle = wide._repr_mimebundle_()
+    assert "data-scroll-note" in bundle["text/html"] and "scroll sideways" in bundle["text/html"]
+    narrow = graphviz.Digraph()
+    narrow.edge("a", "b")
+    assert width(Diagram(narrow).svg()) < 100 and "size" not in wide.graph.graph_attr

@@ -465,6 +465,117 @@ def test_test_event_pattern_rejects_an_incomplete_event(lab, events):
     assert err.value.response["Error"]["Code"] == "ValidationException"
 
 
+INVALID_PATTERNS = [
+    ({"detail": {"x": [{"foo": 1}]}}, "Unrecognized match type foo"),
+    ({"detail": {"x": [{"numeric": [">", "abc"]}]}}, "Value of > must be numeric"),
+    ({"detail": {"x": [{"numeric": ["~", 1]}]}}, "Unrecognized numeric range operator: ~"),
+    ({"detail": {"x": [{"numeric": [">", 5, "<", 1]}]}}, "Bottom must be less than top"),
+    ({"detail": {"x": [{"exists": "yes"}]}}, "exists match pattern must be either true or false."),
+    ({"detail": {"x": [{"prefix": 1}]}}, "prefix match pattern must be a string"),
+    ({"detail": {"x": [{"anything-but": {"numeric": [">", 1]}}]}}, "Unsupported anything-but pattern: numeric"),
+    ({"detail": {"x": [{"cidr": "10.0.0.0"}]}}, "Malformed CIDR, one '/' required"),
+    ({"detail": {"x": [{"prefix": "a", "suffix": "b"}]}}, "Only one key allowed in match expression"),
+]
+
+
+@pytest.mark.parametrize("pattern,reason", INVALID_PATTERNS, ids=[r for _, r in INVALID_PATTERNS])
+def test_a_pattern_aws_refuses_is_invalid_event_pattern(lab, events, pattern, reason):
+    """PutRule and TestEventPattern answer InvalidEventPatternException "Event pattern is not valid.
+    Reason: ..." for an unknown operator or a malformed rule (Event Ruler's reasons, as LocalStack
+    records them from AWS; AWS adds the JSON position). The lab stays usable: a valid rule still works."""
+    for call in (lambda: events.put_rule(Name="bad", EventPattern=json.dumps(pattern)),
+                 lambda: events.test_event_pattern(EventPattern=json.dumps(pattern), Event=json.dumps(EVENT))):
+        with pytest.raises(ClientError) as err:
+            call()
+        assert err.value.response["Error"]["Code"] == "InvalidEventPatternException"
+        assert err.value.response["Error"]["Message"] == f"Event pattern is not valid. Reason: {reason}"
+    assert events.list_rules()["Rules"] == []
+    assert events.test_event_pattern(EventPattern=json.dumps({"detail": {"x": [1]}}),
+                                     Event=json.dumps({**EVENT, "detail": {"x": 1}}))["Result"] is True
+
+
+def test_an_input_template_naming_an_undefined_variable_is_refused_at_put_targets(lab, events):
+    """PutTargets answers ValidationException "InputTemplate for target <id> contains invalid placeholder
+    <name>." (AWS's wording as LocalStack reproduces it); PutEvents is never reached by the error."""
+    url, arn = make_queue("inbox")
+    events.put_rule(Name="orders", EventPattern=json.dumps({"source": ["shop"]}))
+    transformer = {"InputPathsMap": {"id": "$.detail.id"}, "InputTemplate": '{"id": <id>, "who": <nobody>}'}
+    with pytest.raises(ClientError) as err:
+        events.put_targets(Rule="orders", Targets=[{"Id": "t1", "Arn": arn, "InputTransformer": transformer}])
+    assert err.value.response["Error"]["Code"] == "ValidationException"
+    assert err.value.response["Error"]["Message"] == "InputTemplate for target t1 contains invalid placeholder nobody."
+    assert events.list_targets_by_rule(Rule="orders")["Targets"] == []
+    transformer["InputTemplate"] = '{"id": <id>, "rule": <aws.events.rule-name>}'
+    events.put_targets(Rule="orders", Targets=[{"Id": "t1", "Arn": arn, "InputTransformer": transformer}])
+    assert put(events)["FailedEntryCount"] == 0
+    assert bodies(url) == [{"id": 1, "rule": "orders"}]
+
+
+@pytest.fixture
+def local_endpoint():
+    """A small HTTP server on 127.0.0.1 that answers `status` and remembers each request."""
+    import http.server
+    import threading
+
+    seen: list[dict] = []
+    state = {"status": 200}
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802 - the http.server API
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            seen.append({"path": self.path, "headers": {k.lower(): v for k, v in self.headers.items()},
+                         "body": json.loads(body)})
+            self.send_response(state["status"])
+            self.end_headers()
+
+        def log_message(self, *args) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}", seen, state
+    server.shutdown()
+
+
+def _api_destination(events, endpoint: str) -> str:
+    connection = events.create_connection(Name="kitchen", AuthorizationType="API_KEY", AuthParameters={
+        "ApiKeyAuthParameters": {"ApiKeyName": "x-api-key", "ApiKeyValue": "secret"}})["ConnectionArn"]
+    return events.create_api_destination(Name="kitchen", ConnectionArn=connection, InvocationEndpoint=endpoint,
+                                         HttpMethod="POST")["ApiDestinationArn"]
+
+
+def test_an_api_destination_on_this_machine_gets_the_event_over_http(lab, events, local_endpoint):
+    """API destinations (eb-api-destinations): the event is the body, the connection's API key a header,
+    HttpParameters add headers and query string; 429 and 5xx are retried, other 4xx are not."""
+    base, seen, state = local_endpoint
+    destination = _api_destination(events, f"{base}/orders")
+    rule_to(events, {"Arn": destination, "RoleArn": lab.role_arn, "HttpParameters": {
+        "HeaderParameters": {"x-shop": "paris"}, "QueryStringParameters": {"v": "2"}}})
+    put(events, {"id": 7})
+    [request] = seen
+    assert request["path"] == "/orders?v=2" and request["body"]["detail"] == {"id": 7}
+    assert request["headers"]["x-api-key"] == "secret" and request["headers"]["x-shop"] == "paris"
+    assert [h.resource for h in hops(lab, "events", "deliver")] == [destination]
+    state["status"] = 503
+    put(events, {"id": 8})
+    assert [h.action for h in hops(lab, "events") if h.action in ("retry", "drop")] == ["retry"]
+    state["status"] = 400
+    lab.advance(minutes=1)
+    assert hops(lab, "events", "drop")[0].detail["error"] == "INVALID_PARAMETER"
+
+
+def test_an_api_destination_off_this_machine_is_refused_at_put_targets(lab, events):
+    """Nothing leaves the machine: PutTargets refuses an API destination whose endpoint is not loopback,
+    in one sentence that says what to do."""
+    destination = _api_destination(events, "https://api.example.com/orders")
+    events.put_rule(Name="orders", EventPattern=json.dumps({"source": ["shop"]}))
+    with pytest.raises(ClientError) as err:
+        events.put_targets(Rule="orders", Targets=[{"Id": "t1", "Arn": destination, "RoleArn": lab.role_arn}])
+    assert err.value.response["Error"]["Code"] == "ValidationException"
+    assert "only to this machine" in err.value.response["Error"]["Message"]
+    assert "http://127.0.0.1:<port>" in err.value.response["Error"]["Message"]
+
+
 # -- archive and replay --------------------------------------------------------------------------
 def test_replay_delivers_the_events_of_its_window_with_replay_name(lab, events):
     """aws-semantics.md 4 [E9][E9b][E9c]: an archive keeps matching events; StartReplay sends those

@@ -167,3 +167,19 @@ def test_stop_during_an_asynchronous_attempt_keeps_the_event_s_retries(lab, tmp_
     lab.advance(minutes=1)
     second = [h for h in lab.recorder.hops if (h.service, h.action) == ("lambda", "invoke")][1]
     assert second.detail["report"].function_error is None and second.detail["attempt"] == 2
+
+
+def test_after_stop_the_next_call_starts_its_own_flow(lab):
+    """design.md "The virtual clock" (each outermost call is a flow): a call cut by Stop does not
+    leave its flow behind for the next, unrelated calls to join."""
+    deploy(lab, SELF_INVOKING)
+    boto3.client("lambda").put_function_recursion_config(FunctionName="loop", RecursiveLoop="Allow")
+    timer = interrupt_after(0.0, until=lambda: invocations(lab) > 3)
+    with pytest.raises(KeyboardInterrupt):
+        boto3.client("lambda").invoke(FunctionName="loop", InvocationType="Event", Payload=b"{}")
+    timer.join()
+    stopped = lab.recorder.hops[-1].trace
+    boto3.client("sqs").list_queues()
+    boto3.client("sqs").list_queues()
+    first, second = [h.trace for h in lab.recorder.hops if h.action == "ListQueues"]
+    assert len({stopped, first, second}) == 3

@@ -3,13 +3,20 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import importlib.util
+import re
+
 import nbformat
 import pytest
 
 from helpers.exercises import Hints, Verdict, check, more_help
 from notebook_runner import NOTEBOOKS, errors, execute, executed, text_of
 
-SOLUTIONS = Path(__file__).resolve().parents[1] / "notebooks" / "solutions"
+ROOT = Path(__file__).resolve().parents[1]
+SOLUTIONS = ROOT / "notebooks" / "solutions"
+_spec = importlib.util.spec_from_file_location("solutions_page", ROOT / "book" / "solutions_page.py")
+solutions_page = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(solutions_page)
 
 
 def exercises(path: Path) -> list[str]:
@@ -19,6 +26,27 @@ def exercises(path: Path) -> list[str]:
 
 
 CASES = [(path, name) for path in NOTEBOOKS for name in exercises(path)]
+
+
+def test_the_solutions_page_is_in_sync_and_lists_every_exercise_of_every_notebook():
+    """notebooks/solutions.md is generated: regenerate it with `python book/solutions_page.py`."""
+    page = (ROOT / "notebooks" / "solutions.md").read_text()
+    assert page == solutions_page.render(), "solutions.md is out of date: run python book/solutions_page.py"
+    anchors = re.findall(r"^### (\S+)$", page, re.M)
+    assert anchors == [name for _, name in CASES]
+    assert "# missing:" not in page, "an exercise has no solution file under notebooks/solutions/"
+    assert page.count("<details>") == len(CASES) == page.count("</details>")  # each solution folded
+
+
+@pytest.mark.parametrize("path, name", CASES, ids=[f"{p.stem}-{n}" for p, n in CASES])
+def test_each_exercise_links_to_its_published_solution(path: Path, name: str):
+    """The markdown that introduces an exercise links to its anchor on the solutions page, which the
+    site publishes (book/_toc.yml lists it)."""
+    cells = nbformat.read(path, as_version=4).cells
+    start = next(i for i, c in enumerate(cells) if f"exercise:{name}" in c.get("metadata", {}).get("tags", []))
+    intro = next(c for c in reversed(cells[:start]) if c.cell_type == "markdown")
+    assert f"](solutions.md#{name})" in intro.source, f"{path.name}: link the exercise to solutions.md#{name}"
+    assert "notebooks/solutions" in (ROOT / "book" / "_toc.yml").read_text()
 
 
 def test_verdicts_say_what_is_wrong_and_never_raise():

@@ -5,12 +5,14 @@ tagged for it. The notebook resets the lab first, so its virtual timeline is the
 """
 from __future__ import annotations
 
+import copy
 import html
 import re
 
+import nbformat
 import pytest
 
-from notebook_runner import executed, notebook, outputs_of
+from notebook_runner import execute, executed, notebook, outputs_of, text_of
 
 pytestmark = pytest.mark.notebooks
 
@@ -61,11 +63,28 @@ def test_throttling_is_a_429_with_its_reason(nb):
 
 
 def test_the_sync_trace_shows_the_calls_and_attempts(nb):
-    """aws-semantics.md 1.1 [L19]: one attempt per call (no Lambda retries); the throttled call never ran."""
+    """aws-semantics.md 1.1 [L19]: one attempt per call (no Lambda retries); the throttled call never ran,
+    and its row says so; the caller's API call and the handler's run are different steps."""
     rows = html_tables(outputs_of(nb, "sync-trace"))[0]
-    # columns: index, t, action, resource, caller, invocation_type, outcome, error_type
-    assert [(r[2], r[6]) for r in rows] == [("Invoke", "NaN"), ("invoke", "success"), ("Invoke", "NaN"),
-                                            ("invoke", "error"), ("Invoke", "NaN")]
+    # columns: index, t, step, resource, by, outcome
+    assert [(r[2], r[4], r[5]) for r in rows] == [
+        ("Invoke call", "client", ""), ("handler runs", "", "succeeded"), ("Invoke call", "client", ""),
+        ("handler runs", "", "failed (ValueError)"), ("Invoke call", "client", ""),
+        ("refused by Lambda", "", "throttled")]
+    assert "NaN" not in outputs_of(nb, "sync-trace") and "<NA>" not in outputs_of(nb, "sync-trace")
+
+
+def test_the_legend_explains_every_column_the_tables_use(nb):
+    """design.md (trace tables): the columns are explained once."""
+    lines = [line.strip("| ").split(" | ") for line in outputs_of(nb, "legend").splitlines() if "| `" in line]
+    rows = {name.strip("`"): means for name, means in lines}
+    assert list(rows) == ["t", "after_s", "step", "resource", "by", "type", "attempt", "outcome"]
+    assert "Invoke call" in rows["step"] and "handler runs" in rows["step"] and "throttled" in rows["outcome"]
+
+
+def test_the_retry_mode_cell_shows_the_pinned_default(nb):
+    """boto3's default retry mode depends on the botocore version (rows/ed2.md [B1]): the pinned one says standard."""
+    assert "{'mode': 'standard'}" in outputs_of(nb, "retry-mode")
 
 
 def test_an_asynchronous_call_is_accepted_with_202_and_an_empty_body(nb):
@@ -76,19 +95,21 @@ def test_an_asynchronous_call_is_accepted_with_202_and_an_empty_body(nb):
 def test_the_async_trace_queues_the_event_before_the_handler_runs(nb):
     """aws-semantics.md 1.2 [L2]: Lambda queues the event during the call; a separate process runs it."""
     rows = html_tables(outputs_of(nb, "async-trace"))[0]
-    # columns: index, t, action, resource, caller, kind, invocation_type, attempt, outcome
-    assert [(r[2], r[5], r[6], r[8]) for r in rows] == [
-        ("Invoke", "call", "NaN", "NaN"), ("queue", "delivery", "NaN", "NaN"), ("invoke", "invoke", "Event", "success")]
+    # columns: index, t, step, by, type, attempt, outcome
+    assert [(r[2], r[3], r[4], r[6]) for r in rows] == [
+        ("Invoke call", "client", "", ""), ("queued by Lambda", "", "", ""),
+        ("handler runs", "", "async", "succeeded")]
 
 
 def test_async_attempts_at_0_60_180_seconds_then_dropped(nb):
     """aws-semantics.md 1.2 [L1][L2]: two retries, 1 then 2 minutes apart; no destination: dropped."""
     rows = html_tables(outputs_of(nb, "async-attempts"))[0]
-    # columns: index, after_s, action, resource, attempt, outcome, error_type, condition
-    attempts = [(r[1], r[4], r[5], r[6]) for r in rows if r[2] == "invoke"]
-    assert attempts == [("0.0", "1", "error", "ConnectionError"), ("60.0", "2", "error", "ConnectionError"),
-                        ("180.0", "3", "error", "ConnectionError")]
-    assert (rows[-1][1], rows[-1][2], rows[-1][7]) == ("180.0", "drop", "RetriesExhausted")
+    # columns: index, after_s, step, attempt, outcome
+    attempts = [(r[1], r[3], r[4]) for r in rows if r[2] == "handler runs"]
+    assert attempts == [("0.0", "1", "failed (ConnectionError)"), ("60.0", "2", "failed (ConnectionError)"),
+                        ("180.0", "3", "failed (ConnectionError)")]
+    assert [r[4] for r in rows if r[2] == "retry scheduled"] == ["next attempt in 60 s", "next attempt in 120 s"]
+    assert (rows[-1][1], rows[-1][2], rows[-1][4]) == ("180.0", "dropped", "given up")
 
 
 def test_the_async_flow_is_drawn_as_a_sequence(nb):
@@ -123,9 +144,18 @@ def test_the_dead_letter_queue_gets_the_event_and_the_error_attributes(nb):
 
 
 def test_retries_duplicate_side_effects_unless_the_handler_is_idempotent(nb):
-    """aws-semantics.md 1.2 [L1]: each retry re-runs the handler (timeouts included)."""
-    assert "ord-0001 was charged 3 times" in outputs_of(nb, "duplicates")
-    assert "ord-0003 was charged 1 time(s)" in outputs_of(nb, "idempotent")
+    """aws-semantics.md 1.2 [L1], 2 [X1]: each retry re-runs the handler (timeouts included), at 0, 60 and
+    180 s; with an idempotency key only the first attempt charges."""
+    timed_out = "Task timed out after 3.00 seconds"
+    rows = html_tables(outputs_of(nb, "duplicates"))[0]
+    # columns: index, at_s, printed, outcome
+    assert [r[1:] for r in rows] == [[at, "[charged 25.00 to the card of ord-0001]", timed_out]
+                                     for at in ("0.0", "60.0", "180.0")]
+    rows = html_tables(outputs_of(nb, "idempotent"))[0]
+    assert [r[1:] for r in rows] == [
+        ["0.0", "[charged 84.00 to the card of ord-0003]", timed_out],
+        ["60.0", "[ord-0003 is already charged: not charging again]", timed_out],
+        ["180.0", "[ord-0003 is already charged: not charging again]", timed_out]]
 
 
 def test_sqs_batches_and_the_batching_window(nb):
@@ -156,30 +186,42 @@ def test_the_poison_message_goes_to_the_dlq_after_max_receive_count(nb):
     assert 'DLQ message: {"order_id": "ord-9999"' in text
 
 
+def shard_runs(output: str) -> list[tuple[str, str, str, str]]:
+    """The order board's invocations in `output`: (at_s, shard number, the batch's orders, outcome)."""
+    runs = []
+    for row in html_tables(output)[0]:
+        # columns: index, at_s, printed ("[shardId-00000000000N batch: ord-... ord-..., ...]"), outcome
+        shard, batch = re.match(r"\[shardId-0+(\d+) batch: ([^,\]]+)", row[2]).groups()
+        runs.append((row[1], shard, batch, row[3]))
+    return runs
+
+
 def test_a_failing_stream_batch_blocks_only_its_shard(nb):
     """aws-semantics.md 1.3 [L15][L19]: the failing batch is retried whole; the other shard moves on."""
-    rows = html_tables(outputs_of(nb, "stream-blocked"))[0]
-    # columns: index, at_s, shard, batch, outcome
-    shard0 = [(r[1], r[3], r[4].split(":")[0]) for r in rows if r[2] == "0"]
-    assert shard0 == [(at, "ord-0004 ord-0006 ord-0008", "NotImplementedError")
-                      for at in ("0.0", "1.0", "3.0", "7.0", "15.0")]
-    assert [(r[1], r[3], r[4]) for r in rows if r[2] == "1"] == [
+    runs = shard_runs(outputs_of(nb, "stream-blocked"))
+    assert [(at, batch, outcome.split(":")[0]) for at, shard, batch, outcome in runs if shard == "0"] == [
+        (at, "ord-0004 ord-0006 ord-0008", "NotImplementedError") for at in ("0.0", "1.0", "3.0", "7.0", "15.0")]
+    assert [(at, batch, outcome) for at, shard, batch, outcome in runs if shard == "1"] == [
         ("0.0", "ord-0001 ord-0002 ord-0003", "ok"), ("0.0", "ord-0005 ord-0007 ord-0010", "ok"),
         ("0.0", "ord-0011 ord-0012", "ok")]
 
 
 def test_after_the_fix_the_shard_resumes_in_order(nb):
-    """aws-semantics.md 1.3 [L19]: order per shard is kept across the failure."""
-    rows = html_tables(outputs_of(nb, "stream-order"))[0]
-    assert [(r[1], r[3]) for r in rows if r[4] == "ok"] == [("31.0", "ord-0004 ord-0006 ord-0008"),
-                                                            ("31.0", "ord-0009")]
+    """aws-semantics.md 1.3 [L19]: order per shard is kept across the failure; the blocked batch's next
+    retry (31 s after the start: 1+2+4+8+16) is the first run after the fix at 20 s."""
+    assert shard_runs(outputs_of(nb, "stream-order")) == [
+        ("11.0", "0", "ord-0004 ord-0006 ord-0008", "ok"), ("11.0", "0", "ord-0009", "ok")]
 
 
 def test_the_comparison_table(nb):
-    """aws-semantics.md 1.1-1.3: the three models (poll-based split into SQS and streams), row by row."""
-    text = outputs_of(nb, "comparison")
-    assert html_header(text) == ["", "Synchronous", "Asynchronous", "Poll-based: SQS", "Poll-based: streams"]
-    rows = {row[0]: row[1:] for row in html_tables(text)[0]}
+    """aws-semantics.md 1.1-1.3: the three models (poll-based split into SQS and streams), row by row,
+    as a markdown table (read on the site without clipping)."""
+    cell = next(c for c in nb.cells if "comparison" in c.get("metadata", {}).get("tags", []))
+    assert cell.cell_type == "markdown"
+    lines = [line.strip("|").split(" | ") for line in cell.source.splitlines()]
+    assert [c.strip() for c in lines[0]] == [
+        "", "Synchronous", "Asynchronous", "Poll-based: SQS", "Poll-based: streams"]
+    rows = {row[0].strip(" *"): [c.strip() for c in row[1:]] for row in lines[2:]}
     assert list(rows) == ["Invoked by", "The caller gets", "Who retries", "Retries on a function error",
                           "Where errors go", "Ordering", "Scaling", "Be aware of"]
     assert rows["The caller gets"][1] == "202 and an empty body"
@@ -188,6 +230,7 @@ def test_the_comparison_table(nb):
     assert "visibility timeout" in rows["Who retries"][2]
     assert "kept per shard" in rows["Ordering"][3]
     assert "5 concurrent batches" in rows["Scaling"][2] and "+1,000 per 10 s" in rows["Scaling"][0]
+    assert "S3" in rows["Where errors go"][1] and "S3" in rows["Where errors go"][3]
 
 
 def test_the_static_timelines_tell_the_widgets_story(nb):
@@ -204,3 +247,16 @@ def test_the_static_timelines_tell_the_widgets_story(nb):
         assert [r[0] for r in table] == ["ord-0001", "ord-0002", "ord-0003", "ord-0004", "ord-0005"]
         assert [r[1:4] for r in table] == marks
         assert [r[4] for r in table] == ["succeeded", sink, "succeeded", "succeeded", "succeeded"]
+
+
+def test_running_the_points_cell_again_shows_only_its_own_invocations():
+    """Issue 12: re-running the exercise's batch cell showed a leftover row of the previous attempt."""
+    path = notebook("01")
+    source = nbformat.read(path, as_version=4)
+    start = next(i for i, c in enumerate(source.cells) if "points-batch" in c.get("metadata", {}).get("tags", []))
+    again = copy.deepcopy(source.cells[start])
+    again["id"] = "points-batch-again"
+    source.cells = source.cells[:start + 1] + [again]
+    ran = execute(source, path.parent)
+    first, second = (text_of(nbformat.v4.new_notebook(cells=[cell])) for cell in ran.cells[-2:])
+    assert "ValueError" in first and first == second

@@ -50,22 +50,31 @@ def test_the_kitchen_waits_15_minutes_on_the_virtual_clock(nb):
 def test_a_failed_notification_is_retried_a_minute_later_without_the_api_noticing(nb):
     """aws-semantics.md 1.2 [L1], 7 [A1]: EventBridge invokes Lambda asynchronously; Lambda retries after 1 min."""
     rows = html_rows(outputs_of(nb, "async-retry"))
-    # columns: index, t, function, attempt, invocation_type, outcome
-    attempts = [(float(r[1]), r[2], r[3], r[4], r[5]) for r in rows]
-    assert attempts[0][1:] == ("order-api", "1", "RequestResponse", "success")
+    # columns: index, t, resource, type, attempt, outcome
+    attempts = [(float(r[1]), r[2], r[4], r[3], r[5]) for r in rows]
+    assert attempts[0][1:] == ("order-api", "1", "sync", "succeeded")
     start = attempts[0][0]
     assert [(t - start, f, a, o) for t, f, a, _, o in attempts if f == "notification"] == [
-        (0.0, "notification", "1", "error"), (60.0, "notification", "2", "success")]
+        (0.0, "notification", "1", "failed (InjectedFault)"), (60.0, "notification", "2", "succeeded")]
     assert {(f, o) for _, f, _, _, o in attempts if f in ("inventory", "payment")} == {
-        ("inventory", "success"), ("payment", "success")}
+        ("inventory", "succeeded"), ("payment", "succeeded")}
+    assert "NaN" not in outputs_of(nb, "async-retry") and "<NA>" not in outputs_of(nb, "async-retry")
 
 
 def test_a_missing_target_is_dropped_without_retries(nb):
     """aws-semantics.md 4 [E8]: a missing resource is not retried; without a DLQ the event is dropped."""
     rows = html_rows(outputs_of(nb, "printer-drop"))
-    # columns: index, t, service, action, resource, rule, attempt, error_type
-    assert [(r[3], r[6], r[7]) for r in rows] == [("match", "<NA>", "NaN"), ("drop", "1", "NO_RESOURCE")]
-    assert rows[1][4].endswith(":printer-west")
+    # columns: index, t, step, resource, rule, outcome
+    assert [(r[2], r[3], r[5]) for r in rows] == [("rule matched", "kitchen-printer", ""),
+                                                  ("delivery dropped", "printer-west", "given up (NO_RESOURCE)")]
+
+
+def test_the_prototype_trace_names_calls_and_runs(nb):
+    """design.md (trace tables): the caller's Invoke call and the handler's run are told apart, outcomes named."""
+    rows = html_rows(outputs_of(nb, "prototype-trace"))
+    # columns: index, t, step, resource, by, outcome
+    assert ("Invoke call", "notification", "order-api", "") in [(r[2], r[3], r[4], r[5]) for r in rows]
+    assert [r[5] for r in rows if r[2] == "handler runs" and r[3] == "notification"] == ["failed (InjectedFault)"]
 
 
 def test_every_operator_matches_event_a_and_not_event_b(nb):
@@ -93,26 +102,28 @@ def test_the_replay_processes_the_events_the_bug_lost(nb):
 
 def test_one_order_s_trace_has_the_expected_hops_in_order(nb):
     """design.md, Curriculum 02: what happens in the exchange of events, hop by hop."""
-    hops = [(row[2], row[3], row[4]) for row in html_rows(outputs_of(nb, "order-trace"))]
+    rows = html_rows(outputs_of(nb, "order-trace"))
+    # columns: index, t, step, resource, by, rule, outcome
+    hops = [(row[2], row[3]) for row in rows]
     expected = [
-        ("lambda", "Invoke", "order-api"), ("events", "PutEvents", "bistro"),
-        ("events", "match", "order-placed"), ("events", "match", "audit"),
-        ("lambda", "invoke", "order-api"),
-        ("events", "deliver", "inventory"), ("events", "deliver", "payment"), ("events", "deliver", "notification"),
-        ("events", "deliver", "kitchen-display"), ("events", "deliver", "kitchen"),
-        ("events", "deliver", "order-audit"),
-        ("lambda", "invoke", "inventory"), ("lambda", "invoke", "payment"), ("lambda", "invoke", "notification"),
-        ("sns", "deliver", "kitchen-display"),
-        ("states", "transition", "kitchen"), ("lambda", "Invoke", "notification"),
-        ("lambda", "invoke", "notification"), ("states", "execution", "kitchen"),
+        ("Invoke call", "order-api"), ("PutEvents call", "bistro"),
+        ("rule matched", "order-placed"), ("rule matched", "audit"), ("handler runs", "order-api"),
+        ("delivered to a target", "inventory"), ("delivered to a target", "payment"),
+        ("delivered to a target", "notification"), ("delivered to a target", "kitchen-display"),
+        ("delivered to a target", "kitchen"), ("delivered to a target", "order-audit"),
+        ("handler runs", "inventory"), ("handler runs", "payment"), ("handler runs", "notification"),
+        ("delivered to a subscriber", "kitchen-display"),
+        ("state machine step", "kitchen"), ("Invoke call", "notification"),
+        ("handler runs", "notification"), ("execution ended", "kitchen"),
     ]
     position = 0
     for hop in hops:
         if position < len(expected) and hop == expected[position]:
             position += 1
     assert position == len(expected), f"missing {expected[position]} in order; trace: {hops}"
-    times = [float(row[1]) for row in html_rows(outputs_of(nb, "order-trace"))]
+    times = [float(row[1]) for row in rows]
     assert times[0] == 0.0 and times[-1] == 900.0  # the kitchen's 15-minute Wait, on the virtual clock
+    assert "NaN" not in outputs_of(nb, "order-trace") and "<NA>" not in outputs_of(nb, "order-trace")
 
 
 def sequence_messages(svg: str) -> list[tuple[str, str, str]]:
@@ -127,27 +138,29 @@ def sequence_messages(svg: str) -> list[tuple[str, str, str]]:
     return messages
 
 
-def test_the_sequence_diagram_follows_the_order_through_the_bus(nb):
-    """design.md, Curriculum 02 (what happens in the exchange of events): the sequence diagram draws the
-    same hops as the trace, in order: the API's PutEvents, both rules' matches, one delivery per target,
-    SNS to its queue, and the kitchen's state machine invoking notification."""
-    messages = sequence_messages(outputs_of(nb, "order-sequence"))
-    rule = "events-rule__bistro_order-placed"
-    expected = [
-        ("client__client", "lambda__order-api", "Invoke"), ("lambda__order-api", "events-bus__bistro", "PutEvents"),
-        ("events-bus__bistro", rule, "match"), ("events-bus__bistro", "events-rule__bistro_audit", "match"),
-        (rule, "lambda-async__inventory", "deliver #1"), (rule, "lambda-async__payment", "deliver #1"),
-        (rule, "lambda-async__notification", "deliver #1"), (rule, "sns__kitchen-display", "deliver #1"),
-        (rule, "states__kitchen", "deliver #1"), ("events-rule__bistro_audit", "sqs__order-audit", "deliver #1"),
-        ("sns__kitchen-display", "sqs__kitchen-screen", "deliver #1"),
-        ("states__kitchen", "lambda__notification", "Invoke"),
-    ]
+def in_order(messages: list[tuple[str, str, str]], expected: list[tuple[str, str, str]]) -> None:
     position = 0
     for message in messages:
         if position < len(expected) and message == expected[position]:
             position += 1
     assert position == len(expected), f"missing {expected[position]} in order; diagram: {messages}"
-    assert "+900.000 s" in outputs_of(nb, "order-sequence")      # the kitchen's Wait, on the virtual clock
+
+
+def test_the_sequence_diagrams_follow_the_order_one_path_at_a_time(nb):
+    """design.md, Curriculum 02 (what happens in the exchange of events) and Diagrams (a sequence with
+    many lanes shows one path): the notification's path, then the kitchen's, each with few lanes."""
+    rule = "events-rule__bistro_order-placed"
+    notification = outputs_of(nb, "order-sequence")
+    in_order(sequence_messages(notification), [
+        ("client__client", "lambda__order-api", "Invoke"), ("lambda__order-api", "events-bus__bistro", "PutEvents"),
+        ("events-bus__bistro", rule, "match"), (rule, "lambda-async__notification", "deliver #1")])
+    kitchen = outputs_of(nb, "kitchen-sequence")
+    in_order(sequence_messages(kitchen), [(rule, "states__kitchen", "deliver #1"),
+                                          ("states__kitchen", "lambda__notification", "Invoke")])
+    assert "+900.000 s" in kitchen      # the kitchen's Wait, on the virtual clock
+    for svg in (notification, kitchen):
+        lanes = {tail for message in sequence_messages(svg) for tail in message[:2]}
+        assert len(lanes) <= 7, lanes
 
 
 def test_the_architecture_shows_the_bus_its_rules_and_their_targets(nb):

@@ -122,6 +122,7 @@ def test_the_service_map_draws_the_four_wirings_and_their_failures(nb):
         (nodes if kind == "node" else edges)[name] = (labels, set(re.findall(r'stroke="([^"]*)"', body)))
     for wiring in WIRINGS:
         assert f"client__client->lambda__orders-{wiring}" in edges
+    assert nodes["client__client"][0][-1] == "made 80 calls"                     # not "0 calls"
     assert nodes["lambda__orders-sync"][0][-1] == "20 calls · 10 errors"
     assert all(nodes[f"lambda__orders-{w}"][0][-1] == "20 calls" for w in ("queue", "topic", "bus"))
     assert edges["lambda__orders-sync->lambda__kitchen-sync"][0] == ["×20"]
@@ -143,25 +144,41 @@ def test_the_service_map_draws_the_four_wirings_and_their_failures(nb):
 
 @pytest.mark.notebooks
 def test_patterns_table_names_the_services_and_the_trade_offs(nb):
-    rows = table(nb, "patterns")
+    """aws-semantics.md 7 [A7][A8]: Dengler's models; a topic is one-to-many (publish-subscribe), like a bus."""
+    cell = next(c for c in nb.cells if "patterns" in c.get("metadata", {}).get("tags", []))
+    lines = [[part.strip(" *") for part in line.strip("|").split(" | ")] for line in cell.source.splitlines()]
+    columns, rows = lines[0][1:], {line[0]: dict(zip(lines[0][1:], line[1:])) for line in lines[2:]}
+    assert columns == ["interaction model", "AWS service", "advantages", "disadvantages"]
     assert list(rows) == ["synchronous call", "point-to-point queue", "topic fan-out", "event bus"]
     services = {p: r["AWS service"] for p, r in rows.items()}
     assert "Lambda Invoke" in services["synchronous call"] and "SQS" in services["point-to-point queue"]
     assert "SNS" in services["topic fan-out"] and "EventBridge" in services["event bus"]
     assert [r["interaction model"] for r in rows.values()] == [
-        "sync request-response", "async point-to-point (queue)", "async point-to-point (router)",
+        "sync request-response", "async point-to-point (queue)", "async message router (publish-subscribe topic)",
         "async message router (event bus)"]
     assert all(r["advantages"] and r["disadvantages"] for r in rows.values())
 
 
+@pytest.mark.notebooks
+def test_the_late_orders_made_it_on_their_third_attempt_as_the_prose_says(nb):
+    """aws-semantics.md 1.2 [L1]: attempts at +0, +1 and +3 minutes; the kitchen is back from minute 15,
+    so the orders of minutes 13 and 14 are cooked on the third, 180 s after they were placed."""
+    columns, rows = html_table(outputs_of(nb, "late-orders"))
+    late = [dict(zip(columns, values)) for values in rows.values()]
+    assert sorted((r["wiring"], r["placed_min"], float(r["delay_s"])) for r in late) == [
+        ("bus", "13", 180.0), ("bus", "14", 180.0), ("topic", "13", 180.0), ("topic", "14", 180.0)]
+    prose = next(c.source for c in nb.cells if c.cell_type == "markdown" and "Read the chart" in c.source)
+    assert "third attempt, 180 s after it was placed" in prose and "second or third" not in prose
+
+
 def test_the_check_explains_each_choice():
     """The exercise's check says, per scenario, whether the choice fits and why, and wants a reason."""
-    verdict = choose_the_pattern({"card-check": "queue", "ticket-printer": "queue", "new-teams": "topic"}, {})
+    verdict = choose_the_pattern({"card-check": "queue", "ticket-printer": "queue", "new-teams": "sync"}, {})
     assert not verdict.passed and "1 of 3 fit" in verdict.message
-    assert "card-check: queue fits less" in verdict.message and "ticket-printer: queue is right" in verdict.message
-    assert "new-teams: topic fits less: close" in verdict.message and verdict.hint
+    assert "card-check: queue fits less" in verdict.message and "ticket-printer: queue fits" in verdict.message
+    assert "new-teams: sync fits less" in verdict.message and verdict.hint
     unexplained = choose_the_pattern({"card-check": "sync", "ticket-printer": "queue", "new-teams": "bus"}, {})
-    assert not unexplained.passed and "say why" in unexplained.message
+    assert not unexplained.passed and "does not name the property" in unexplained.message
     assert not choose_the_pattern({"card-check": "kafka"}, None).passed
     assert "not one of" in choose_the_pattern({"card-check": "kafka"}, None).message
     assert not choose_the_pattern(None).passed

@@ -53,3 +53,16 @@ def test_welcome_notebook_shows_the_log_framed_by_start_end_report():
     assert kinds == ["START", "greeting", "END", "REPORT", "START", "greeting", "END", "REPORT"]
     reports = [line for line in lines if line.startswith("REPORT")]
     assert "Init Duration" in reports[0] and "Init Duration" not in reports[1]
+
+
+def test_welcome_notebook_tries_memory_up_to_10240_mb_and_shows_the_plateau():
+    """aws-semantics.md 3 [L27][L28]: 128-10,240 MB, 1,769 MB = one vCPU, six at most; single-threaded
+    code gains nothing past one vCPU, so 1,769, 3,008 and 10,240 MB all run far faster than 128 MB."""
+    nb = executed(notebook("00"))
+    rows = [line.split() for line in outputs_of(nb, "memory-table").splitlines()
+            if line.strip()[:1].isdigit() and len(line.split()) == 3]
+    durations = {int(memory): float(ms) for _, memory, ms in rows}
+    assert list(durations) == [128, 512, 1769, 3008, 10240]
+    assert all(durations[128] > 3 * durations[m] for m in (1769, 3008, 10240))
+    source = "".join(c.source for c in nb.cells)
+    assert "max=10240" in source and "single-threaded" in source and "modeled" in source

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import time
 
 import boto3
 
@@ -46,7 +45,6 @@ def drain(url: str) -> list[str]:
 def test_thousand_messages_with_failures_are_all_accounted_for(lab):
     """aws-semantics.md 1.3 [L12][L14] and 5: successes are deleted, failures reappear after the
     visibility timeout, and after maxReceiveCount (3) receives they move to the DLQ: none is lost."""
-    started = time.perf_counter()
     sqs, lambda_ = boto3.client("sqs"), boto3.client("lambda")
     lambda_.create_function(FunctionName="worker", Runtime="python3.12", Role=lab.role_arn,
                             Handler="lambda_function.handler", Code={"ZipFile": helpers.zip_code(HANDLER)})
@@ -79,4 +77,3 @@ def test_thousand_messages_with_failures_are_all_accounted_for(lab):
     redrives = [h for h in lab.recorder.hops if (h.service, h.action) == ("sqs", "redrive")]
     assert len(redrives) == len(poison)
     assert {(h.time - EPOCH).total_seconds() for h in redrives} == {90}
-    assert time.perf_counter() - started < 10

@@ -37,10 +37,15 @@ def test_environment_yml_names_the_same_pins_as_requirements():
 
 
 def test_every_requirement_is_pinned_exactly_and_moto_to_the_patched_version():
-    """Pin moto to one exact version: the one every patch was written against (design.md)."""
-    for line in (ROOT / "requirements.txt").read_text().splitlines():
-        if line.strip() and not line.startswith("#"):
-            assert re.search(r"==[\w.]+$", line.strip()), line
+    """Pin moto to one exact version: the one every patch was written against (design.md); every other
+    package of every set (lab, tests, AWS CLI, site) is pinned too."""
+    files = sorted(ROOT.glob("requirements*.txt"))
+    assert [f.name for f in files] == ["requirements-cli.txt", "requirements-dev.txt", "requirements-docs.txt",
+                                       "requirements.txt"]
+    for path in files:
+        for line in path.read_text().splitlines():
+            if line.strip() and not line.startswith("#"):
+                assert re.search(r"==[\w.]+$", line.strip()), (path.name, line)
     assert f"]=={motoext.MOTO_VERSION}" in (ROOT / "requirements.txt").read_text()
 
 

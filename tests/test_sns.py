@@ -186,6 +186,30 @@ def test_fifo_topic_with_content_based_deduplication(lab, sns):
     assert message["Attributes"]["MessageDeduplicationId"] == hashlib.sha256(b"m1").hexdigest()
 
 
+def test_fifo_topic_deduplicates_for_five_minutes_even_when_its_subscribers_cannot(lab, sns):
+    """aws-semantics.md 5 [Q6]: a FIFO topic accepts a duplicate published within the 5-minute interval
+    but does not deliver it (SNS PublishRequest MessageDeduplicationId: "subsequent messages within the
+    deduplication scope and interval ... are accepted successfully but aren't delivered"), here to a
+    Lambda subscriber, which has no deduplication of its own."""
+    lambda_ = boto3.client("lambda")
+    lambda_.create_function(FunctionName="inbox", Runtime="python3.12", Role=lab.role_arn,
+                            Handler="lambda_function.handler",
+                            Code={"ZipFile": helpers.zip_code("def handler(event, context):\n    return 1\n")})
+    topic = sns.create_topic(Name="orders.fifo", Attributes={"FifoTopic": "true"})["TopicArn"]
+    sns.subscribe(TopicArn=topic, Protocol="lambda", Endpoint=lambda_.get_function(
+        FunctionName="inbox")["Configuration"]["FunctionArn"])
+    publish = lambda: sns.publish(TopicArn=topic, Message="m", MessageGroupId="g",  # noqa: E731
+                                  MessageDeduplicationId="d1")["MessageId"]
+    assert publish() and publish()
+    lab.advance(minutes=4)
+    publish()
+    lab.advance(minutes=1)
+    publish()  # five minutes after the first: delivered again
+    lab.advance(seconds=1)
+    assert len([h for h in lab.recorder.hops if h.action == "invoke" and h.resource == "inbox"]) == 2
+    assert len(hops(lab, "deduplicated")) == 2
+
+
 def test_transient_failures_are_retried_on_the_sns_schedule(lab, sns, monkeypatch):
     """aws-semantics.md 5 [Q1]: to SQS/Lambda, SNS retries 3 times at once, then twice after 1 s, then with
     backoff; the message arrives once the endpoint recovers."""

@@ -317,3 +317,30 @@ def test_a_throttled_function_leaves_the_batch_on_the_queue(lab):
     assert len(invokes) == 1 and invokes.iloc[0]["t"] == 30
     assert sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages"])[
         "Attributes"]["ApproximateNumberOfMessages"] == "0"
+
+
+def test_a_mapping_whose_function_was_deleted_stays_reports_the_problem_and_keeps_the_messages(lab):
+    """On AWS a mapping outlives its function: it stays, LastProcessingResult reports the problem
+    (the API's EventSourceMappingConfiguration field; the string is the console's, not confirmed on
+    an AWS page) and the messages stay in the queue. The clock keeps running other work."""
+    sqs, lambda_ = boto3.client("sqs"), boto3.client("lambda")
+    deploy(lab, WORKER)
+    deploy(lab, "def handler(event, context):\n    raise ValueError('again')\n", name="flaky")
+    url, arn = queue("orphaned")
+    uuid = map_queue(arn)
+    send(url, "first")
+    assert lambda_.get_event_source_mapping(UUID=uuid)["LastProcessingResult"] == "OK"
+    lambda_.delete_function(FunctionName="worker")
+    send(url, "one", "two")
+    lambda_.invoke(FunctionName="flaky", InvocationType="Event")  # async retries keep their schedule
+    lab.advance(minutes=5)
+    mapping = lambda_.get_event_source_mapping(UUID=uuid)
+    assert mapping["State"] == "Enabled" and mapping["LastProcessingResult"] == "PROBLEM: Function not found"
+    attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+    assert attributes["ApproximateNumberOfMessages"] == "2"
+    assert len([h for h in lab.recorder.hops if h.action == "invoke" and h.resource == "flaky"]) == 3
+    assert [h.action for h in lab.recorder.hops if h.action == "mapping-problem"] == ["mapping-problem"]
+    deploy(lab, WORKER)  # the function is back: the next wake delivers the backlog
+    lambda_.update_event_source_mapping(UUID=uuid, BatchSize=10)
+    assert sorted(b for e in events() for b in bodies(e)) == ["first", "one", "two"]  # the log group stays too
+    assert lambda_.get_event_source_mapping(UUID=uuid)["LastProcessingResult"] == "OK"

@@ -237,3 +237,59 @@ def test_each_retry_of_a_stream_batch_is_a_numbered_attempt(lab):
     lab.advance(minutes=5)
     attempts = lab.trace().query("service == 'lambda' and action == 'invoke'")["attempt"].tolist()
     assert attempts == [1, 2, 3]
+
+
+def test_the_dynamodb_streams_api_reads_a_tables_stream(lab):
+    """A learner reads a stream as AWS's DynamoDB Streams API serves it: DescribeStream,
+    GetShardIterator, GetRecords (https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/
+    API_Operations_Amazon_DynamoDB_Streams.html); botocore sends these to the account-based endpoint."""
+    dynamodb, streams = boto3.client("dynamodb"), boto3.client("dynamodbstreams")
+    table = dynamodb.create_table(
+        TableName="orders", KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}], BillingMode="PAY_PER_REQUEST",
+        StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"})["TableDescription"]
+    for key in ("a", "b"):
+        dynamodb.put_item(TableName="orders", Item={"id": {"S": key}})
+    arn = table["LatestStreamArn"]
+    assert [s["StreamArn"] for s in streams.list_streams(TableName="orders")["Streams"]] == [arn]
+    description = streams.describe_stream(StreamArn=arn)["StreamDescription"]
+    assert description["StreamStatus"] == "ENABLED" and description["StreamViewType"] == "NEW_AND_OLD_IMAGES"
+    iterator = streams.get_shard_iterator(StreamArn=arn, ShardId=description["Shards"][0]["ShardId"],
+                                          ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
+    records = streams.get_records(ShardIterator=iterator)["Records"]
+    assert [(r["eventName"], r["dynamodb"]["Keys"]["id"]["S"]) for r in records] == [("INSERT", "a"), ("INSERT", "b")]
+
+
+def test_a_stream_mapping_whose_function_was_deleted_keeps_its_records(lab):
+    """The mapping outlives its function and reports it (LastProcessingResult); the records wait in
+    the shard and are delivered, in order, once the function is back."""
+    lambda_ = boto3.client("lambda")
+    deploy(lab)
+    uuid = map_stream(kinesis_stream())
+    lambda_.delete_function(FunctionName="reader")
+    put("one", "two")
+    lab.advance(minutes=1)
+    assert lambda_.get_event_source_mapping(UUID=uuid)["LastProcessingResult"] == "PROBLEM: Function not found"
+    deploy(lab)
+    lambda_.update_event_source_mapping(UUID=uuid, BatchSize=100)
+    assert batches() == [["one", "two"]]
+
+
+def test_s3_on_failure_destination_gets_the_record_and_the_batch(lab):
+    """For an S3 on-failure destination Lambda writes the invocation record with the whole batch
+    (`payload`) under `aws/lambda/<mapping UUID>/<shard ID>/YYYY/MM/DD/YYYY-MM-DDTHH.MM.SS-<UUID>`
+    (https://docs.aws.amazon.com/lambda/latest/dg/kinesis-on-failure-destination.html)."""
+    s3 = boto3.client("s3")
+    s3.create_bucket(Bucket="stream-failures")
+    deploy(lab)
+    uuid = map_stream(kinesis_stream(), BatchSize=2, MaximumRetryAttempts=0,
+                      DestinationConfig={"OnFailure": {"Destination": "arn:aws:s3:::stream-failures"}})
+    put("poison-1", "ok-1")
+    lab.advance(minutes=1)
+    [key] = [o["Key"] for o in s3.list_objects_v2(Bucket="stream-failures")["Contents"]]
+    assert key.startswith(f"aws/lambda/{uuid}/shardId-000000000000/2026/01/05/2026-01-05T09.00.00-")
+    record = json.loads(s3.get_object(Bucket="stream-failures", Key=key)["Body"].read())
+    assert record["requestContext"]["condition"] == "RetryAttemptsExhausted"
+    assert record["KinesisBatchInfo"]["batchSize"] == 2
+    payloads = [base64.b64decode(r["kinesis"]["data"]).decode() for r in json.loads(record["payload"])["Records"]]
+    assert payloads == ["poison-1", "ok-1"]

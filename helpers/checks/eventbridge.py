@@ -10,8 +10,8 @@ from typing import Any
 import boto3
 
 from ..data import load
-from ..exercises import Verdict, check
-from ..patterns import matches
+from ..exercises import CheckResult, Hints, Verdict, check
+from ..patterns import InvalidEventPattern, matches, validate
 
 _ENVELOPE = {"version": "0", "account": "123456789012", "region": "us-east-1", "resources": [],
              "time": "2026-01-05T09:00:00Z"}
@@ -34,17 +34,25 @@ def _describe(event: dict[str, Any]) -> str:
 def large_orders(pattern: Any, region: str = "north", threshold: float = 50) -> Verdict:
     """Exercise `large-orders`: `pattern` matches exactly the OrderPlaced events from bistro.orders
     with total > `threshold` in `region` (all sample orders plus edge cases)."""
-    name = "large-orders"
-    hint = (f'under "detail", require "restaurant_region": ["{region}"] and '
-            f'"total": [{{"numeric": [">", {threshold:g}]}}]; keep "source" and "detail-type".')
+    hints = Hints(
+        nudge="the fields of the order are under \"detail\" in the event: the pattern needs a region and a "
+              "comparison of the total there, beside source and detail-type.",
+        api='an exact value is a list ["value"]; a comparison is [{"numeric": [">", number]}].',
+        answer=f'"detail": {{"restaurant_region": ["{region}"], "total": [{{"numeric": [">", {threshold:g}]}}]}}')
 
-    def test() -> tuple[bool, str]:
+    def test() -> CheckResult:
         if not isinstance(pattern, dict):
             return False, "the pattern should be a dict, like the one the cell starts with."
+        try:
+            validate(pattern)
+        except InvalidEventPattern as error:
+            return (False, f"AWS rejects this pattern (put_rule would fail with {error}): numeric compares "
+                           "numbers, and a quoted number is a string.",
+                    f"write the threshold as a number: {threshold:g}, not \"{threshold:g}\".")
         orders = load("orders.json")
         sample = orders[0]
         cases = [(_order_event(o), o["restaurant_region"] == region and o["total"] > threshold) for o in orders]
-        cases += [  # edge cases: exactly the threshold, just above it, the wrong source or type, a string total
+        cases += [  # edge cases: exactly the threshold, just above it, the wrong source or type
             (_order_event(sample, restaurant_region=region, total=threshold), False),
             (_order_event(sample, restaurant_region=region, total=threshold + 0.01), True),
             (_order_event(sample, source="bistro.payments", restaurant_region=region, total=99.0), False),
@@ -65,18 +73,25 @@ def large_orders(pattern: Any, region: str = "north", threshold: float = 50) -> 
                          + _describe(missed[0]))
         return False, "; ".join(parts) + "."
 
-    return check(name, test, hint)
+    return check("large-orders", test, hints)
 
 
 def dead_letter_queue(bus: str, rule: str, target_id: str, queue: str) -> Verdict:
     """Exercise `dead-letter-queue`: an undeliverable event for `rule`'s target reaches `queue` with
     EventBridge's attributes (aws-semantics.md 4 [E8])."""
-    name = "dead-letter-queue"
-    hint = (f'create the queue with sqs.create_queue(QueueName="{queue}"), read its QueueArn with '
-            f'get_queue_attributes, then put_targets(Rule="{rule}", EventBusName="{bus}", Targets=[{{"Id": '
-            f'"{target_id}", "Arn": <the printer queue ARN>, "DeadLetterConfig": {{"Arn": <the DLQ ARN>}}}}]).')
+    hints = Hints(
+        nudge="a dead-letter queue belongs to a target: the target keeps its Arn (the printer queue) and "
+              "gains a setting that says where undeliverable events go.",
+        api="sqs.create_queue(QueueName=...), get_queue_attributes(..., AttributeNames=[\"QueueArn\"]), "
+            "events.put_targets(Rule=..., EventBusName=..., Targets=[{\"Id\": ..., \"Arn\": ..., "
+            "\"DeadLetterConfig\": {\"Arn\": <DLQ ARN>}}])",
+        answer=f'dlq_url = sqs.create_queue(QueueName="{queue}")["QueueUrl"]\n'
+               'dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])'
+               '["Attributes"]["QueueArn"]\n'
+               f'events.put_targets(Rule="{rule}", EventBusName="{bus}", Targets=[{{"Id": "{target_id}", '
+               '"Arn": printer_arn, "DeadLetterConfig": {"Arn": dlq_arn}}])')
 
-    def test() -> tuple[bool, str]:
+    def test() -> CheckResult:
         events, sqs = boto3.client("events"), boto3.client("sqs")
         try:
             url = sqs.get_queue_url(QueueName=queue)["QueueUrl"]
@@ -88,6 +103,11 @@ def dead_letter_queue(bus: str, rule: str, target_id: str, queue: str) -> Verdic
         if target is None:
             return False, f"the rule {rule!r} has no target with Id {target_id!r} any more."
         configured = (target.get("DeadLetterConfig") or {}).get("Arn")
+        if target["Arn"] == queue_arn:
+            return (False, f"{queue!r} was made the target itself (the target's Arn), not the target's dead-letter "
+                           "queue: every west order would now go to it, delivered, and a failed delivery would "
+                           "still have nowhere to go.",
+                    "keep the printer queue as the target's Arn; put the DLQ's ARN in DeadLetterConfig.")
         if configured != queue_arn:
             return False, (f"the target {target_id!r} has no DeadLetterConfig pointing at {queue!r}"
                            + (f" (it points at {configured})." if configured else "."))
@@ -114,4 +134,4 @@ def dead_letter_queue(bus: str, rule: str, target_id: str, queue: str) -> Verdic
                       f"{attributes['ERROR_CODE']}, RETRY_ATTEMPTS {attributes.get('RETRY_ATTEMPTS')}, "
                       f"RULE_ARN {attributes['RULE_ARN']} and TARGET_ARN {attributes['TARGET_ARN']}.")
 
-    return check(name, test, hint)
+    return check("dead-letter-queue", test, hints)

@@ -6,13 +6,14 @@ from collections import Counter
 from typing import TYPE_CHECKING
 
 import graphviz
-import pandas as pd
 
 from .interactions import Interaction, Participant, interactions
 from .render import Diagram
-from .style import ERROR_COLOR, FONT, LINKS, MUTED, SERVICES, add_legend, link_attrs
+from .style import ERROR_COLOR, FONT, LINKS, MUTED, SERVICES, add_legend, link_attrs, links_legend_label
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from ..lab import Lab
 
 #: Rows beyond this are left out of a sequence diagram (it says so).
@@ -25,7 +26,7 @@ def draw_sequence(flow: str | pd.DataFrame = "last", lab: Lab | None = None, *, 
     `flow` is a trace id (or "last"), or a trace DataFrame already filtered to what you want to see.
     Synchronous calls are solid, asynchronous deliveries dashed, responses dotted, failures red.
     """
-    frame = flow if isinstance(flow, pd.DataFrame) else _trace(lab, flow)
+    frame = _trace(lab, flow) if flow is None or isinstance(flow, str) else flow
     items = interactions(frame)
     shown, hidden = items[:MAX_ROWS], len(items) - MAX_ROWS
     if hidden > 0:
@@ -38,6 +39,7 @@ def draw_service_map(trace: pd.DataFrame | None = None, lab: Lab | None = None, 
     frame = trace if trace is not None else _trace(lab, None)
     items = interactions(frame)
     calls: Counter[Participant] = Counter()
+    made: Counter[Participant] = Counter()  # calls a participant sent (a client receives none)
     errors: Counter[Participant] = Counter()
     edges: Counter[tuple[Participant, Participant, str]] = Counter()
     edge_errors: Counter[tuple[Participant, Participant, str]] = Counter()
@@ -55,13 +57,16 @@ def draw_service_map(trace: pd.DataFrame | None = None, lab: Lab | None = None, 
             errors[item.source] += item.error
         else:
             calls[item.target] += 1
+            made[item.source] += 1
             errors[item.target] += item.error
     graph = graphviz.Digraph("service_map", graph_attr={"rankdir": "LR", "fontname": FONT, "label": title,
                                                         "labelloc": "t", "ranksep": "0.8"})
     ids = {p: _participant_id(p) for p in nodes}
     for participant in nodes:
         count, failed = calls[participant], errors[participant]
-        stats = f"{count} call{'s' * (count != 1)}" + (f" · {failed} error{'s' * (failed != 1)}" if failed else "")
+        stats = (f"{count} call{'s' * (count != 1)}" if count or not made[participant]
+                 else f"made {made[participant]} call{'s' * (made[participant] != 1)}")
+        stats += f" · {failed} error{'s' * (failed != 1)}" if failed else ""
         name = html.escape(participant_label(participant)).replace("\n", "<BR/>")
         attrs = {**SERVICES[participant[0]].attrs(),
                  "label": f'<<B>{name}</B><BR/><FONT POINT-SIZE="9">{stats}</FONT>>'}
@@ -104,7 +109,7 @@ def _sequence_graph(items: list[Interaction], title: str) -> graphviz.Digraph:
     columns = list(participants)
     ids = {p: _participant_id(p) for p in columns}
     graph = graphviz.Digraph("sequence", graph_attr={
-        "rankdir": "TB", "fontname": FONT, "label": title, "labelloc": "t", "nodesep": "0.9", "ranksep": "0.25",
+        "rankdir": "TB", "fontname": FONT, "label": title, "labelloc": "t", "nodesep": "0.2", "ranksep": "0.25",
         "newrank": "true", "splines": "line"}, node_attr={"fontname": FONT, "fontsize": "10"},
         edge_attr={"fontname": FONT, "fontsize": "9"})
     with graph.subgraph(name="header") as header:
@@ -136,7 +141,10 @@ def _sequence_graph(items: list[Interaction], title: str) -> graphviz.Digraph:
             if item.error:
                 attrs.update(color=ERROR_COLOR, fontcolor=ERROR_COLOR)
             graph.edge(cells[item.source], cells[item.target], constraint="false", **attrs)
-    add_legend(graph, [], sorted({i.link for i in items if i.target is not None}, key=list(LINKS).index))
+    links = sorted({i.link for i in items if i.target is not None}, key=list(LINKS).index)
+    if links:  # under the time column, so the legend adds no width
+        graph.node("legend_links", links_legend_label(links), shape="plaintext", fontsize="9")
+        graph.edge(f"time_{len(items) - 1}" if items else "time_h", "legend_links", style="invis")
     return graph
 
 

@@ -3,12 +3,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from ..trace import CLIENT, invocation_type
 from .style import kind_of_arn, short_name
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 Participant = tuple[str, str]  # (a `style.SERVICES` key, a name)
 _POLLED = ("sqs", "kinesis", "dynamodb")

@@ -5,7 +5,6 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..motoext.events import ARCHIVE_RULE_OWNER
 from . import asl
 from .style import kind_of_arn, short_name, shorten
 
@@ -117,6 +116,7 @@ def _read_sns(inv: Inventory, account: str, region: str) -> None:
 
 def _read_events(inv: Inventory, account: str, region: str) -> None:
     from moto.events.models import events_backends
+    from ..motoext.events import ARCHIVE_RULE_OWNER
 
     backend = events_backends[account][region]
     for bus in backend.event_buses.values():
@@ -185,14 +185,19 @@ def _read_states(inv: Inventory, account: str, region: str) -> None:
 
     for machine in stepfunctions_parser_backends[account][region].state_machines:
         inv.add(machine.arn, "states", machine.name, notes=[getattr(machine, "type", "STANDARD") or "STANDARD"])
-        for name, state in asl.walk(asl.load(machine.definition)):
-            target = asl.task_target(state, account, region)
-            if target is None:
-                continue
-            arn, how = target
-            if not arn.startswith("arn:"):
-                arn = inv.add(f"{machine.arn}#{arn}", "other", arn).arn
-            inv.link(machine.arn, arn, how, name)
+        link_tasks(inv, machine.arn, machine.definition, account, region)
+
+
+def link_tasks(inv: Inventory, machine_arn: str, definition: str, account: str, region: str) -> None:
+    """An arrow from a state machine to what each of its Task states calls."""
+    for name, state in asl.walk(asl.load(definition)):
+        target = asl.task_target(state, account, region)
+        if target is None:
+            continue
+        arn, how = target
+        if not arn.startswith("arn:"):
+            arn = inv.add(f"{machine_arn}#{arn}", "other", arn).arn
+        inv.link(machine_arn, arn, how, name)
 
 
 def _read_tables(inv: Inventory, account: str, region: str) -> None:

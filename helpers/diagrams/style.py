@@ -113,6 +113,14 @@ def shorten(text: str, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def links_legend_label(links: list[str], across: bool = False) -> str:
+    """An HTML-like label: a line per kind of link (or, `across`, all of them on one line)."""
+    cells = [f'<TD ALIGN="LEFT"><FONT COLOR="{LINKS[k]["color"]}">{_DRAWN[LINKS[k]["style"]]} {LINK_LABELS[k]}'
+             f"</FONT></TD>" for k in links]
+    rows = f"<TR>{''.join(cells)}</TR>" if across else "".join(f"<TR>{cell}</TR>" for cell in cells)
+    return f'<<TABLE BORDER="0" CELLSPACING="2">{rows}</TABLE>>'
+
+
 def add_legend(graph: graphviz.Digraph, kinds: list[str], links: list[str]) -> None:
     """A legend cluster: a sample node per service used and a line per kind of link used."""
     if not kinds and not links:
@@ -123,8 +131,4 @@ def add_legend(graph: graphviz.Digraph, kinds: list[str], links: list[str]) -> N
             legend.node(f"legend_{kind}", SERVICES[kind].label,
                         **{**SERVICES[kind].attrs(), "fontsize": "9", "height": "0.3", "margin": "0.06,0.02"})
         if links:
-            rows = "".join(f'<TR><TD ALIGN="LEFT"><FONT COLOR="{LINKS[k]["color"]}">'
-                           f'{_DRAWN[LINKS[k]["style"]]} {LINK_LABELS[k]}'
-                           f"</FONT></TD></TR>" for k in links)
-            legend.node("legend_links", f'<<TABLE BORDER="0" CELLSPACING="2">{rows}</TABLE>>', shape="plaintext",
-                        fontname=FONT, fontsize="10")
+            legend.node("legend_links", links_legend_label(links), shape="plaintext", fontname=FONT, fontsize="10")

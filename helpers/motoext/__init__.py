@@ -6,18 +6,26 @@ itself through the hooks each module exposes (`awslambda.set_executor`, `core.se
 from __future__ import annotations
 
 import contextlib
-from typing import Iterator
+from typing import Any, Iterator
 
-import boto3
-
-from . import awslambda, core, dynamodb, events, kinesis, lambda_esm, sns, sqs, stepfunctions
-from .patching import MOTO_VERSION, LabSetupError, Patch, verify
-
-ALL_PATCHES: list[Patch] = [*core.PATCHES, *awslambda.PATCHES, *stepfunctions.PATCHES,
-                            *sns.PATCHES, *events.PATCHES, *lambda_esm.PATCHES, *sqs.PATCHES,
-                            *dynamodb.PATCHES, *kinesis.PATCHES]
+from .patching import MOTO_VERSION, LabSetupError, Patch, apply_when_imported, verify
 
 _installed = False
+
+
+def all_patches() -> list[Patch]:
+    """Every patch of every service module (importing them imports the moto services they extend)."""
+    from . import awslambda, core, dynamodb, events, events_patterns, kinesis, lambda_esm, sns, sqs, stepfunctions
+
+    return [*core.PATCHES, *awslambda.PATCHES, *stepfunctions.PATCHES, *sns.PATCHES, *events.PATCHES,
+            *events_patterns.PATCHES, *lambda_esm.PATCHES, *sqs.PATCHES, *dynamodb.PATCHES, *kinesis.PATCHES]
+
+
+def __getattr__(name: str) -> Any:
+    """`ALL_PATCHES`, built on first use so that importing this package does not import moto."""
+    if name == "ALL_PATCHES":
+        return all_patches()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 @contextlib.contextmanager
@@ -25,8 +33,10 @@ def _one_boto3_session() -> Iterator[None]:
     """Share one boto3 session among the argument-less `Session()` calls made while moto imports.
 
     moto's EC2 models, which the Step Functions interpreter imports, build three sessions at import
-    time only to list region names; each reloads botocore's endpoint data (about a second in all).
+    time only to list region names; each reloads botocore's endpoint data.
     """
+    import boto3
+
     original = boto3.Session
     shared = original()
     boto3.Session = lambda *args, **kwargs: shared if not (args or kwargs) else original(*args, **kwargs)
@@ -37,18 +47,18 @@ def _one_boto3_session() -> Iterator[None]:
 
 
 def install() -> None:
-    """Check every target's signature, then apply all patches (once per process)."""
+    """Check and apply every patch (once per process): now for the moto modules already loaded,
+    the others (Step Functions' interpreter, ...) when moto first imports them."""
     global _installed
     if _installed:
         return
-    with _one_boto3_session():
-        verify(ALL_PATCHES)
-    for patch in ALL_PATCHES:
-        patch.apply()
+    from . import core
+
+    apply_when_imported(all_patches(), load_within={"moto.stepfunctions.parser.models": _one_boto3_session})
     core.spread_utcnow()
     awslambda.add_routes()
     core.register_call_hooks()
     _installed = True
 
 
-__all__ = ["ALL_PATCHES", "MOTO_VERSION", "LabSetupError", "install", "verify"]
+__all__ = ["ALL_PATCHES", "MOTO_VERSION", "LabSetupError", "all_patches", "install", "verify"]

@@ -22,6 +22,7 @@ from moto.core.exceptions import JsonRESTError
 from moto.moto_api._internal import mock_random
 
 from . import lambda_validation
+from .core import notify
 from .patching import Patch
 
 #: `LogType=Tail` returns the last 4 KB of the log (aws-semantics.md 1.1, L4, L8).
@@ -181,6 +182,7 @@ def _make_backend_invoke(original: Callable[..., Any]) -> Callable[..., Any]:
             _executor.invoke_async(fn, _as_bytes(body), qualifier=_qualifier_of(function_name, qualifier))
             return b""
         if is_throttled(fn) or _executor.injected_throttle(fn):
+            notify("lambda", "throttle", fn.function_name, invocation_type="RequestResponse")
             raise TooManyRequestsException("ReservedFunctionConcurrentInvocationLimitExceeded")
         result = _executor.invoke(fn, _as_bytes(body))
         if result.function_error:

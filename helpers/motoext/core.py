@@ -13,7 +13,6 @@ import contextlib
 import datetime as dt
 import sys
 import threading
-import time
 from typing import Any, Callable, Iterator, Protocol
 
 from .patching import Patch
@@ -21,7 +20,6 @@ from .patching import Patch
 _local = threading.local()
 _now: Callable[[], dt.datetime] | None = None
 _after_outermost_call: Callable[[], None] | None = None
-_service_time_listener: Callable[[float], None] | None = None
 
 
 class Scheduler(Protocol):
@@ -80,14 +78,6 @@ def bound_trace(header: str | None) -> Iterator[None]:
         _local.trace = saved
 
 #: moto services the lab uses; importing them up front lets the clock patch reach every module.
-SERVICE_MODULES = (
-    "moto.awslambda.models", "moto.sqs.models", "moto.sns.models", "moto.events.models",
-    "moto.events.notifications", "moto.stepfunctions.models", "moto.stepfunctions.parser.models",
-    "moto.logs.models", "moto.dynamodb.models", "moto.dynamodbstreams.models", "moto.kinesis.models",
-    "moto.iam.models", "moto.s3.models", "moto.sts.models",
-)
-
-
 #: Request parameters that name the resource an API call is about, in order of preference.
 _RESOURCE_PARAMS = ("FunctionName", "QueueUrl", "QueueName", "Rule", "TopicArn", "TargetArn", "stateMachineArn",
                     "executionArn", "StateMachineArn", "EventBusName", "Name", "TableName",
@@ -122,8 +112,12 @@ def _before_call(model: Any, context: dict[str, Any], **_: Any) -> None:
     if current_trace() is None:
         _local.trace = new_trace_header()
         context["lab_started_trace"] = True
-    params = context.get("lab_api_params", {})
-    notify(model.service_model.endpoint_prefix, model.name, _resource_of(params), params=params)
+    record_api_call(model.service_model.endpoint_prefix, model.name, context.get("lab_api_params", {}))
+
+
+def record_api_call(endpoint_prefix: str, operation: str, params: dict[str, Any]) -> None:
+    """Report an API call as a hop: a boto3 call in this process, or a request to the lab's server."""
+    notify(endpoint_prefix, operation, _resource_of(params), params=params)
 
 
 def _after_call(context: dict[str, Any], **_: Any) -> None:
@@ -161,23 +155,19 @@ def _make_utcnow(original: Callable[[], dt.datetime]) -> Callable[[], dt.datetim
     return utcnow
 
 
-def set_service_time_listener(listener: Callable[[float], None] | None) -> None:
-    """Tell `listener` the CPU seconds this thread spent inside each mocked service call."""
-    global _service_time_listener
-    _service_time_listener = listener
+def call_depth() -> int:
+    """How many mocked API calls this thread is inside (1: an outermost call, more: a nested one)."""
+    return getattr(_local, "depth", 0)
 
 
 def _make_process_request(original: Callable[..., Any]) -> Callable[..., Any]:
     def process_request(self: Any, request: Any) -> Any:
         depth = getattr(_local, "depth", 0)
         _local.depth = depth + 1
-        started = time.thread_time()
         try:
             response = original(self, request)
         finally:
             _local.depth = depth
-            if _service_time_listener is not None:
-                _service_time_listener(time.thread_time() - started)
         if depth == 0 and _after_outermost_call is not None:
             _after_outermost_call()
         return response
@@ -204,14 +194,11 @@ PATCHES = [UTCNOW, PROCESS_REQUEST]
 def spread_utcnow() -> None:
     """Point every loaded moto module's own `utcnow` name at the patched function.
 
-    Many moto modules do `from moto.core.utils import utcnow`; they hold the original function.
+    Many moto modules do `from moto.core.utils import utcnow`; those loaded before the patch hold
+    the original function (those moto loads later import the patched one).
     """
-    import importlib
-
     import moto.core.utils as core_utils
 
-    for name in SERVICE_MODULES:
-        importlib.import_module(name)
     patched = core_utils.utcnow
     original = getattr(patched, "__lab_original__", patched)
     for module in list(sys.modules.values()):

@@ -6,7 +6,9 @@ record stays in the stream for 24 hours and Lambda reads it in order, per shard 
 """
 from __future__ import annotations
 
+import re
 from typing import Any, Callable
+from urllib.parse import ParseResult
 
 from . import lambda_esm
 from .patching import Patch
@@ -29,6 +31,28 @@ def _make_add(original: Callable[..., Any]) -> Callable[..., Any]:
     return add
 
 
+#: The account-based endpoint botocore picks when a call names a StreamArn (moto knows only the regional one).
+_ACCOUNT_STREAMS_HOST = re.compile(r"^\d{12}\.streams-ddb\.(?P<region>[a-z0-9-]+)\.amazonaws\.com$")
+
+
+def _make_equivalent_url(original: Callable[..., Any]) -> Callable[..., Any]:
+    def get_equivalent_url_in_aws_domain(url: str) -> tuple[ParseResult, bool]:
+        parsed, modified = original(url)
+        found = _ACCOUNT_STREAMS_HOST.match(parsed.netloc)
+        if found:
+            return parsed._replace(netloc=f"streams.dynamodb.{found['region']}.amazonaws.com"), True
+        return parsed, modified
+
+    return get_equivalent_url_in_aws_domain
+
+
+STREAMS_ENDPOINT = Patch(
+    target="moto.core.botocore_stubber:get_equivalent_url_in_aws_domain",
+    signature="(url: 'str') -> 'tuple[ParseResult, bool]'",
+    rule="DescribeStream, GetShardIterator and GetRecords reach the DynamoDB Streams mock: botocore sends "
+    "calls that name a StreamArn to https://<account>.streams-ddb.<region>.amazonaws.com",
+    make=_make_equivalent_url,
+)
 STREAM_ADD = Patch(
     target="moto.dynamodb.models.table:StreamShard.add",
     signature="(self, old: moto.dynamodb.models.dynamo_type.Item | None, "
@@ -37,4 +61,4 @@ STREAM_ADD = Patch(
     "(aws-semantics.md 1.3; L15, L19)",
     make=_make_add,
 )
-PATCHES = [STREAM_ADD]
+PATCHES = [STREAM_ADD, STREAMS_ENDPOINT]

@@ -18,6 +18,8 @@ and replays a whole archive whatever the time window. These patches close those 
 - Archives keep every matching event; StartReplay delivers those in its time window, in time order,
   with `replay-name` [E9][E9c], to the destination bus's rules (or its `FilterArns`).
 - TestEventPattern answers `Result` true or false with the matcher rules use.
+- PutTargets refuses an input template with a placeholder that is neither in `InputPathsMap` nor
+  reserved; API destinations are delivered over HTTP to a loopback endpoint (`api_destinations`).
 
 Hops: ("events", "match", rule, bus=...), ("events", "deliver" | "retry" | "dead-letter" | "drop",
 target ARN, rule=..., attempt=n).
@@ -34,9 +36,9 @@ from moto.events.exceptions import ValidationException
 from moto.moto_api._internal import mock_random
 from moto.utilities.arns import parse_arn
 
-from . import targets
+from . import api_destinations, targets
 from .core import notify, scheduler
-from .events_input import RuleContext, minified, select, target_input
+from .events_input import RuleContext, check_template, minified, select, target_input
 from .patching import Patch
 
 MAX_ENTRIES = 10
@@ -197,6 +199,8 @@ class Delivery:
             targets.start_execution(self.target_arn, payload)
         elif arn.service == "kinesis":
             targets.put_kinesis_record(self.target_arn, self._partition_key(), payload.encode("utf-8"))
+        elif api_destinations.is_api_destination(self.target_arn):
+            api_destinations.invoke(self.target, payload)
         elif arn.service == "events" and arn.resource_type == "event-bus":
             _forward_to_bus(self.target_arn, self.event)
         elif arn.service == "logs":
@@ -284,6 +288,20 @@ def _write_log_event(log_group_arn: str, payload: str) -> None:
     backend.put_log_events(group, stream, [{"timestamp": int(unix_time_millis()), "message": payload}])
 
 
+# -- PutTargets --------------------------------------------------------------------------------
+def _make_put_targets(original: Callable[..., Any]) -> Callable[..., Any]:
+    def put_targets(self: Any, name: str, event_bus_arn: str | None, targets: list[dict[str, Any]]) -> None:
+        for target in targets:
+            transformer = target.get("InputTransformer")
+            if transformer:
+                check_template(target.get("Id", ""), transformer)
+            if api_destinations.is_api_destination(target.get("Arn", "")):
+                api_destinations.check_target(target)
+        original(self, name, event_bus_arn, targets)
+
+    return put_targets
+
+
 # -- archive and replay ------------------------------------------------------------------------
 def _make_replay_events(original: Callable[..., Any]) -> Callable[..., Any]:
     def replay_events(self: Any, archive: Any) -> None:
@@ -336,6 +354,13 @@ PUT_EVENTS = Patch(
     "returns, with retries and DLQ (aws-semantics.md 4 [E1][E2][E7][E8])",
     make=_make_put_events,
 )
+PUT_TARGETS = Patch(
+    target="moto.events.models:EventsBackend.put_targets",
+    signature="(self, name: 'str', event_bus_arn: 'str | None', targets: 'list[dict[str, Any]]') -> 'None'",
+    rule="PutTargets refuses an InputTemplate naming a variable InputPathsMap does not define (AWS: "
+    "ValidationException), and an API destination the lab cannot reach without leaving the machine",
+    make=_make_put_targets,
+)
 REPLAY_EVENTS = Patch(
     target="moto.events.models:Replay.replay_events",
     signature="(self, archive: 'Archive') -> 'None'",
@@ -348,4 +373,4 @@ TEST_EVENT_PATTERN = Patch(
     rule="TestEventPattern answers Result true/false (TestEventPattern API reference)",
     make=_make_test_event_pattern,
 )
-PATCHES = [PUT_EVENTS, REPLAY_EVENTS, TEST_EVENT_PATTERN]
+PATCHES = [PUT_EVENTS, PUT_TARGETS, REPLAY_EVENTS, TEST_EVENT_PATTERN]

@@ -45,6 +45,23 @@ def select(event: dict[str, Any], path: str) -> Any:
     return found if "*" in path else found[0]
 
 
+#: The variables every input transformer can use without defining them (aws-semantics.md 4 [E6]).
+RESERVED_VARIABLES = ("aws.events.rule-arn", "aws.events.rule-name", "aws.events.event.ingestion-time",
+                      "aws.events.event", "aws.events.event.json")
+
+
+def check_template(target_id: str, transformer: dict[str, Any]) -> None:
+    """PutTargets: every placeholder must be an InputPathsMap key or a reserved variable. AWS answers
+    ValidationException "InputTemplate for target <id> contains invalid placeholder <name>." (the
+    wording LocalStack reproduces from AWS, localstack-core/localstack/services/events/target.py)."""
+    from moto.events.exceptions import ValidationException
+
+    defined = set(transformer.get("InputPathsMap") or {}) | set(RESERVED_VARIABLES)
+    for name in _PLACEHOLDER.findall(transformer.get("InputTemplate") or ""):
+        if name not in defined:
+            raise ValidationException(f"InputTemplate for target {target_id} contains invalid placeholder {name}.")
+
+
 def target_input(target: dict[str, Any], event: dict[str, Any], rule: RuleContext) -> str:
     """The text EventBridge sends to `target` for `event`."""
     if "Input" in target:
@@ -60,13 +77,8 @@ def target_input(target: dict[str, Any], event: dict[str, Any], rule: RuleContex
 
 def _variables(transformer: dict[str, Any], event: dict[str, Any], rule: RuleContext) -> dict[str, Any]:
     values = {name: select(event, path) for name, path in (transformer.get("InputPathsMap") or {}).items()}
-    values.update({
-        "aws.events.rule-arn": rule.rule_arn,
-        "aws.events.rule-name": rule.rule_name,
-        "aws.events.event.ingestion-time": rule.ingestion_time,
-        "aws.events.event": {k: v for k, v in event.items() if k != "detail"},
-        "aws.events.event.json": event,
-    })
+    values.update(zip(RESERVED_VARIABLES, (rule.rule_arn, rule.rule_name, rule.ingestion_time,
+                                           {k: v for k, v in event.items() if k != "detail"}, event)))
     return values
 
 

@@ -24,6 +24,11 @@ MAX_BATCHING_WINDOW_S = 300
 SQS_UNWINDOWED_MAX_BATCH = 10
 
 
+#: LastProcessingResult values: the API documents the field ("the result of the event source mapping's
+#: last processing attempt"); these strings are the ones the console shows (not confirmed on an AWS page).
+OK, FUNCTION_NOT_FOUND = "OK", "PROBLEM: Function not found"
+
+
 class EventSourcePoller(Protocol):
     """What the moto extension needs from the runtime's pollers."""
 
@@ -91,6 +96,22 @@ def _validate(backend: Any, spec: dict[str, Any], kind: str) -> None:
                 f"Function timeout: {int(fn.timeout)} seconds")
 
 
+def report_result(esm: Any, result: str) -> bool:
+    """Record the mapping's LastProcessingResult; True if it changed."""
+    changed = getattr(esm, "_lab_last_result", None) != result
+    esm._lab_last_result = result
+    return changed
+
+
+def _make_get_configuration(original: Callable[..., Any]) -> Callable[..., Any]:
+    def get_configuration(self: Any) -> dict[str, Any]:
+        configuration = original(self)
+        configuration["LastProcessingResult"] = getattr(self, "_lab_last_result", None)
+        return configuration
+
+    return get_configuration
+
+
 def _make_create(original: Callable[..., Any]) -> Callable[..., Any]:
     def create_event_source_mapping(self: Any, spec: dict[str, Any]) -> Any:
         if spec.get("EventSourceArn") and spec.get("FunctionName"):
@@ -130,4 +151,11 @@ UPDATE_MAPPING = Patch(
     rule="Enabling a mapping processes the backlog; a disabled mapping delivers nothing (aws-semantics.md 1.3)",
     make=_make_update,
 )
-PATCHES = [CREATE_MAPPING, UPDATE_MAPPING]
+GET_CONFIGURATION = Patch(
+    target="moto.awslambda.models:EventSourceMapping.get_configuration",
+    signature="(self) -> 'dict[str, Any]'",
+    rule="A mapping reports its last processing result (a deleted function: the mapping stays and "
+    "says so; its records stay in the source)",
+    make=_make_get_configuration,
+)
+PATCHES = [CREATE_MAPPING, UPDATE_MAPPING, GET_CONFIGURATION]

@@ -5,6 +5,7 @@ envelope, ignores `equals-ignore-case` (it lowers the value, not the rule), buil
 the policy is set (so a later `FilterPolicyScope` is ignored), and leaves FIFO deduplication to the
 queue. These patches (aws-semantics.md 5):
 
+- a FIFO topic drops a duplicate published within 5 minutes (it is accepted, not delivered) [Q6];
 - deliver each notification after Publish has returned, one job per subscription;
 - apply the filter policy (scope `MessageAttributes` or `MessageBody` [Q2]) at delivery;
 - send SQS subscribers the JSON envelope, or the bare message with raw message delivery [Q3];
@@ -30,10 +31,13 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+from moto.moto_api._internal import mock_random
+from moto.sns.exceptions import SNSInvalidParameter, TopicNotFound
 from moto.sns.utils import FilterPolicyMatcher
 
 from . import targets
 from .core import notify, scheduler
+from .deduplication import DeduplicationWindow
 from .patching import Patch
 
 #: How many retries SNS makes to AWS-managed endpoints (Lambda, SQS) in each phase [Q1].
@@ -209,6 +213,80 @@ def _make_subscription_publish(original: Callable[..., Any]) -> Callable[..., An
     return publish
 
 
+#: Subscription attributes AWS parses, and what it answers when they are wrong. The wording is the
+#: one LocalStack's AWS-validated tests record (tests/aws/services/sns/test_sns.py): "Invalid parameter:
+#: " for SetSubscriptionAttributes, "Invalid parameter: Attributes Reason: " for Subscribe.
+_SCOPES = ("MessageAttributes", "MessageBody")
+
+
+def attribute_problem(name: str, value: Any) -> str | None:
+    """Why SNS refuses subscription attribute `name`=`value`, or None."""
+    if name in ("FilterPolicy", "RedrivePolicy") and value:
+        try:
+            json.loads(value)
+        except (TypeError, ValueError):
+            return f"{name}: failed to parse JSON."
+    if name == "FilterPolicyScope" and value not in _SCOPES:
+        return f"FilterPolicyScope: Invalid value [{value}]. Please use either MessageBody or MessageAttributes"
+    return None
+
+
+def _make_set_subscription_attributes(original: Callable[..., Any]) -> Callable[..., Any]:
+    def set_subscription_attributes(self: Any, arn: str, name: str, value: Any) -> None:
+        problem = attribute_problem(name, value)
+        if problem:
+            raise SNSInvalidParameter(f"Invalid parameter: {problem}")
+        original(self, arn, name, value)
+
+    return set_subscription_attributes
+
+
+def _make_subscribe_response(original: Callable[..., Any]) -> Callable[..., Any]:
+    def subscribe(self: Any) -> Any:
+        for name, value in (self._get_attributes() or {}).items():
+            problem = attribute_problem(name, value)
+            if problem:  # refused before the subscription exists
+                raise SNSInvalidParameter(f"Invalid parameter: Attributes Reason: {problem}")
+        return original(self)
+
+    return subscribe
+
+
+def _make_backend_publish(original: Callable[..., Any]) -> Callable[..., Any]:
+    def publish(self: Any, message: str, arn: str | None, phone_number: str | None = None,
+                subject: str | None = None, message_attributes: dict[str, Any] | None = None,
+                group_id: str | None = None, deduplication_id: str | None = None,
+                message_structure: str | None = None) -> str:
+        if not message:
+            raise SNSInvalidParameter("Invalid parameter: Empty message")
+        if arn and ":endpoint/" not in arn and not phone_number:
+            if arn not in self.topics:
+                raise TopicNotFound()  # moto answers "Endpoint does not exist"
+            if self.topics[arn].fifo_topic and not group_id:  # moto answers MissingParameter
+                raise SNSInvalidParameter("Invalid parameter: The MessageGroupId parameter is required for FIFO topics")
+        return original(self, message, arn, phone_number, subject, message_attributes, group_id,
+                        deduplication_id, message_structure)
+
+    return publish
+
+
+def _make_topic_publish(original: Callable[..., Any]) -> Callable[..., Any]:
+    def publish(self: Any, message: str, subject: str | None = None,
+                message_attributes: dict[str, Any] | None = None, group_id: str | None = None,
+                deduplication_id: str | None = None, message_structure: str | None = None) -> str:
+        if self.fifo_topic:
+            key = deduplication_id or hashlib.sha256(message.encode("utf-8")).hexdigest()
+            scope = group_id if getattr(self, "fifo_throughput_scope", "Topic") == "MessageGroup" else None
+            window = self.__dict__.setdefault("_lab_deduplication", DeduplicationWindow())
+            if not window.first_copy((scope, key), scheduler().now().timestamp() * 1000):
+                message_id = str(mock_random.uuid4())  # accepted, not delivered
+                notify("sns", "deduplicated", self.name, message_id=message_id, deduplication_id=key)
+                return message_id
+        return original(self, message, subject, message_attributes, group_id, deduplication_id, message_structure)
+
+    return publish
+
+
 def _make_field_match(original: Any) -> Any:
     match = original.__func__ if isinstance(original, staticmethod) else original
 
@@ -237,6 +315,37 @@ SUBSCRIPTION_PUBLISH = Patch(
     "FIFO ids, retries and the subscription DLQ (aws-semantics.md 5 [Q1][Q2][Q3][Q6])",
     make=_make_subscription_publish,
 )
+BACKEND_PUBLISH = Patch(
+    target="moto.sns.models:SNSBackend.publish",
+    signature="(self, message: str, arn: str | None, phone_number: str | None = None, subject: str | None = None, "
+    "message_attributes: dict[str, typing.Any] | None = None, group_id: str | None = None, "
+    "deduplication_id: str | None = None, message_structure: str | None = None) -> str",
+    rule="Publish to a topic that does not exist is NotFound 'Topic does not exist'; an empty message, or a "
+    "FIFO topic's message without MessageGroupId, is InvalidParameter",
+    make=_make_backend_publish,
+)
+TOPIC_PUBLISH = Patch(
+    target="moto.sns.models:Topic.publish",
+    signature="(self, message: str, subject: str | None = None, "
+    "message_attributes: dict[str, typing.Any] | None = None, group_id: str | None = None, "
+    "deduplication_id: str | None = None, message_structure: str | None = None) -> str",
+    rule="A FIFO topic accepts a duplicate (same deduplication id within 5 minutes, per topic or per message "
+    "group with FifoThroughputScope MessageGroup) but does not deliver it (aws-semantics.md 5 [Q6])",
+    make=_make_topic_publish,
+)
+SET_SUBSCRIPTION_ATTRIBUTES = Patch(
+    target="moto.sns.models:SNSBackend.set_subscription_attributes",
+    signature="(self, arn: str, name: str, value: Any) -> None",
+    rule="SetSubscriptionAttributes refuses a FilterPolicy or RedrivePolicy that is not JSON and an unknown "
+    "FilterPolicyScope with InvalidParameter (aws-semantics.md 5 [Q2])",
+    make=_make_set_subscription_attributes,
+)
+SUBSCRIBE_RESPONSE = Patch(
+    target="moto.sns.responses:SNSResponse.subscribe",
+    signature="(self) -> moto.core.responses.ActionResult",
+    rule="Subscribe refuses bad attributes before it creates the subscription (InvalidParameter)",
+    make=_make_subscribe_response,
+)
 FIELD_MATCH = Patch(
     target="moto.sns.utils:FilterPolicyMatcher._field_match",
     signature="(field: str, rules: list[typing.Any], dict_body: dict[str, typing.Any], "
@@ -244,4 +353,5 @@ FIELD_MATCH = Patch(
     rule="Filter policy equals-ignore-case matches regardless of case (aws-semantics.md 5 [Q2])",
     make=_make_field_match,
 )
-PATCHES = [SUBSCRIPTION_PUBLISH, FIELD_MATCH]
+PATCHES = [BACKEND_PUBLISH, TOPIC_PUBLISH, SUBSCRIPTION_PUBLISH, SET_SUBSCRIPTION_ATTRIBUTES, SUBSCRIBE_RESPONSE,
+           FIELD_MATCH]

@@ -2,7 +2,8 @@
 
 Both services call the same backends a learner's boto3 calls reach: Lambda through the lab's
 asynchronous invocation queue, SQS through moto's `send_message` (so pollers see the message), SNS
-through `publish`, Step Functions through `start_execution`, Kinesis through `put_record`.
+through `publish`, Step Functions through `start_execution`, Kinesis through `put_record`, S3 (on-failure
+records) through `put_object`.
 
 AWS rules: a missing target or missing permission is not retried (aws-semantics.md 4 [E8]; SNS
 "client-side errors", 5 [Q1]); throttling (429) and server errors (5xx) are.
@@ -10,6 +11,7 @@ AWS rules: a missing target or missing permission is not retried (aws-semantics.
 from __future__ import annotations
 
 import base64
+import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
@@ -83,6 +85,24 @@ def publish_sns(topic_arn: str, message: str, attributes: dict[str, Any] | None 
     arn = parse_arn(topic_arn)
     return sns_backends[arn.account][arn.region].publish(message, arn=topic_arn,
                                                          message_attributes=attributes or None)
+
+
+def failure_record_key(prefix: str, moment: dt.datetime) -> str:
+    """Where Lambda writes an on-failure record in an S3 bucket: `<prefix>/YYYY/MM/DD/
+    YYYY-MM-DDTHH.MM.SS-<random UUID>`, the prefix being `aws/lambda/async/<function-name>` for
+    asynchronous invocations (invocation-async-retain-records) and `aws/lambda/<mapping UUID>/<shard>`
+    for stream mappings."""
+    from moto.moto_api._internal import mock_random
+
+    return f"{prefix}/{moment:%Y/%m/%d}/{moment:%Y-%m-%dT%H.%M.%S}-{mock_random.uuid4()}"
+
+
+def put_s3_object(bucket_arn: str, account: str, key: str, body: str) -> None:
+    """PutObject of `body` at `key` in the bucket `bucket_arn` (`arn:aws:s3:::<bucket>`) of `account`."""
+    from moto.s3.models import s3_backends
+
+    bucket = bucket_arn.split(":::", 1)[1]
+    s3_backends[account]["aws"].put_object(bucket, key, body.encode("utf-8"))
 
 
 def put_event(bus_arn: str, source: str, detail_type: str, detail: str) -> None:

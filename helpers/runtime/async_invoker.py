@@ -159,12 +159,16 @@ class AsyncInvoker:
         record = self.record(event, condition)
         body = json.dumps(record)
         detail_type = RESULT_DETAIL_TYPE.format("Success" if condition == "Success" else "Failure")
-        self._send(event, "destination", target, {
+        senders = {
             "sqs": lambda: targets.send_sqs(target, body),
             "sns": lambda: targets.publish_sns(target, body),
             "events": lambda: targets.put_event(target, "lambda", detail_type, body),
             "lambda": lambda: targets.invoke_lambda_async(target, body.encode(), source=event.function_arn),
-        }, condition=condition, record=record)
+        }
+        if kind == "OnFailure":  # an S3 bucket takes failures only (invocation-async-retain-records)
+            key = targets.failure_record_key(f"aws/lambda/async/{event.name}", self.clock.now())
+            senders["s3"] = lambda: targets.put_s3_object(target, event.function_arn.split(":")[4], key, body)
+        self._send(event, "destination", target, senders, condition=condition, record=record)
         return True
 
     def record(self, event: AsyncEvent, condition: str) -> dict[str, Any]:

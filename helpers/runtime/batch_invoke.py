@@ -5,8 +5,11 @@ import json
 import re
 from typing import Any
 
+from moto.awslambda.exceptions import UnknownFunctionException
+
 from ..motoext.awslambda import Invocation, is_throttled
 from ..motoext.core import bound_trace, current_trace, notify
+from ..motoext.lambda_esm import FUNCTION_NOT_FOUND, OK, report_result
 
 _REQUEST_ID = re.compile(r"START RequestId: (\S+)")
 
@@ -34,6 +37,18 @@ def function_of(esm: Any) -> Any:
     return _lambda_backend(esm.event_source_arn).get_function(esm.function_arn)
 
 
+def function_or_report(esm: Any) -> Any | None:
+    """The mapping's function, or None when it was deleted: the mapping stays, delivers nothing
+    (its records stay in the source) and reports the problem as its LastProcessingResult."""
+    try:
+        return function_of(esm)
+    except UnknownFunctionException:
+        if report_result(esm, FUNCTION_NOT_FOUND):
+            notify("lambda", "mapping-problem", esm.function_arn.split(":")[6], source=esm.event_source_arn,
+                   result=FUNCTION_NOT_FOUND)
+        return None
+
+
 def invoke_batch(runtime: Any, esm: Any, records: list[dict[str, Any]], trace: str | None,
                  attempt: int = 1) -> Invocation:
     """Invoke the mapping's function synchronously with `{"Records": records}` as part of flow `trace`
@@ -51,7 +66,9 @@ def invoke_batch(runtime: Any, esm: Any, records: list[dict[str, Any]], trace: s
             notify("lambda", "throttle", fn.function_name, source=esm.event_source_arn, **batch)
             error = {"errorType": "TooManyRequestsException", "errorMessage": "Rate Exceeded."}
             return Invocation(json.dumps(error).encode(), "Throttled", "", str(fn.version))
-        return runtime.invoke(fn, payload, source=esm.event_source_arn, invocation_type="poll", **batch)
+        invocation = runtime.invoke(fn, payload, source=esm.event_source_arn, invocation_type="poll", **batch)
+        report_result(esm, OK)
+        return invocation
 
 
 def request_id(invocation: Invocation) -> str | None:

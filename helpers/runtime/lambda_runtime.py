@@ -328,8 +328,7 @@ class LambdaRuntime:
             if runnable:
                 self._run_handler(env, attempt, spec, payload)
             return self._finish(fn, env, spec, attempt, cold, hop)
-        except KeyboardInterrupt:  # Jupyter's Stop: this environment is gone, and so is work due now
-            self.clock.discard_due()
+        except KeyboardInterrupt:  # Jupyter's Stop: this environment is gone (see recursion.py)
             attempt.error = exit_error(attempt.request_id, -signal.SIGINT)
             attempt.ended = True
             raise InvocationInterrupted(self._finish(fn, env, spec, attempt, cold, hop)) from None

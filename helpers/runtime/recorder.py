@@ -8,7 +8,8 @@ Hop vocabulary (service, action, resource, detail) that every part of the lab re
 - a Lambda attempt: ("lambda", "invoke", function name, report=InvocationReport, attempt=n,
   invocation_type="RequestResponse"|"Event"|"poll", source=<ARN of the trigger, if any>,
   batch_size=n for polls, message_ids=[...] for SQS polls: every message of the batch, in order);
-  a throttled poll: ("lambda", "throttle", function name, source=..., batch_size=n, message_ids=[...])
+  a throttled poll: ("lambda", "throttle", function name, source=..., batch_size=n, message_ids=[...]);
+  a throttled synchronous call: ("lambda", "throttle", function name, invocation_type="RequestResponse")
 - async invocation: ("lambda", "queue" | "retry" | "expire" | "drop", function name, request_id=...,
   delay_s=..., reason=..., age_s=...),
   ("lambda", "destination", function name, condition=..., destination=ARN),
@@ -32,9 +33,11 @@ from ..motoext.core import current_trace
 from .clock import VirtualClock
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Hop:
-    """One thing that happened: an API call, a delivery, a Lambda attempt, a state transition..."""
+    """One thing that happened: an API call, a delivery, a Lambda attempt, a state transition...
+
+    Slotted: a trace holds many of them (about 70 bytes each before its `detail`)."""
 
     seq: int
     time: dt.datetime

@@ -12,15 +12,15 @@ The lab counts invocations per (flow, function), a flow being the trace header t
 through every call, queue and topic; an invocation counts again only once the function has itself
 made an AWS call in that flow (so retries of an event it did not send are not a loop). Loops through other services (an EventBridge rule that invokes
 a function that puts events back on the bus, a Lambda calling itself synchronously) are not detected,
-as on AWS; for those, Jupyter's Stop (`stop_on_interrupt`) ends the loop and leaves nothing queued.
+as on AWS; for those, Jupyter's Stop ends the loop and leaves nothing queued (`install_interrupt_guard`).
 """
 from __future__ import annotations
 
 from collections import Counter
-from typing import Any, Callable
+from typing import Any
 
 from ..motoext.awslambda import recursive_loop
-from ..motoext.core import current_trace
+from ..motoext.core import bound_trace, current_trace
 
 #: Invocations one triggering event may cause before the next one is stopped.
 MAX_RECURSIVE_INVOCATIONS = 16
@@ -60,14 +60,26 @@ class RecursionGuard:
                 and recursive_loop(fn) == "Terminate")
 
 
-def stop_on_interrupt(clock: Any, run_due: Callable[[], int]) -> Callable[[], int]:
-    """`run_due`, but a KeyboardInterrupt (Jupyter's Stop) also drops the work due now, so a
-    runaway loop does not resume inside the next, unrelated API call."""
-    def run() -> int:
-        try:
-            return run_due()
-        except KeyboardInterrupt:
-            clock.discard_due()
-            raise
+def install_interrupt_guard(clock: Any) -> None:
+    """Make Jupyter's Stop (KeyboardInterrupt) inside any boto3 call leave the lab consistent.
 
-    return run
+    The interrupted call's flow is forgotten (its after-call hook never ran, so later calls would
+    join it), and the work due now is dropped, so a runaway loop does not resume inside the next,
+    unrelated call.
+    """
+    import botocore.client
+
+    original = botocore.client.BaseClient._make_api_call
+    if getattr(original, "__lab_interrupt_guard__", False):
+        return
+
+    def _make_api_call(self: Any, operation_name: str, api_params: dict[str, Any]) -> Any:
+        with bound_trace(current_trace()):  # on any exit, this thread's flow is what it was
+            try:
+                return original(self, operation_name, api_params)
+            except KeyboardInterrupt:
+                clock.discard_due()
+                raise
+
+    _make_api_call.__lab_interrupt_guard__ = True  # type: ignore[attr-defined]
+    botocore.client.BaseClient._make_api_call = _make_api_call

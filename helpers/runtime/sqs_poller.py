@@ -17,7 +17,7 @@ import base64
 from typing import Any
 
 from ..motoext.sqs import trace_header
-from .batch_invoke import current_mapping, invoke_batch, mappings_for
+from .batch_invoke import current_mapping, function_or_report, invoke_batch, mappings_for
 from .batch_response import read_batch_result
 from .clock import VirtualClock
 from .event_filters import RecordFilter
@@ -93,15 +93,17 @@ class QueuePoller:
         backend, queue = _queue(esm.event_source_arn)
         if queue is None:
             return
-        available = len(queue.messages)
+        available = queue.approximate_number_of_messages  # O(1): the lab's index of the queue
         if not available or (not window_closed and self._gathering(esm, available)):
             return
+        if function_or_report(esm) is None:
+            return  # the messages stay in the queue
         self._windows.pop(esm.uuid, None)
         messages = backend.receive_message(queue.name, esm.batch_size, 0, queue.visibility_timeout,
                                            message_attribute_names=["All"])
         if messages:
             self._deliver(esm, backend, queue, messages)
-            if queue.messages:
+            if queue.approximate_number_of_messages:
                 self._schedule(esm)
 
     def _gathering(self, esm: Any, available: int) -> bool:

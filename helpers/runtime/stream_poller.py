@@ -24,7 +24,8 @@ from typing import Any
 from moto.moto_api._internal import mock_random
 
 from ..motoext.core import notify
-from .batch_invoke import current_mapping, function_of, invoke_batch, mappings_for, request_id
+from ..motoext.targets import failure_record_key, put_s3_object
+from .batch_invoke import current_mapping, function_of, function_or_report, invoke_batch, mappings_for, request_id
 from .batch_response import read_batch_result
 from .clock import VirtualClock
 from .event_filters import RecordFilter
@@ -111,6 +112,8 @@ class StreamPoller:
         shard = self._shards.get((esm.uuid, shard_id)) if esm is not None else None
         if esm is None or not esm.enabled or source is None or shard is None or shard.blocked:
             return
+        if function_or_report(esm) is None:
+            return  # the records wait in the shard
         if not shard.pending:
             records = source.records(shard_id, shard.position, esm.batch_size, esm)
             if not records:
@@ -201,7 +204,17 @@ class StreamPoller:
                 "batchSize": len(records), "streamArn": source.arn}}
         if not batch.invocations:
             del document["responseContext"]
-        _send(destination, json.dumps(document))
+        try:
+            if destination.split(":")[2] == "s3":  # S3 also gets the whole batch (kinesis-on-failure-destination)
+                document["payload"] = json.dumps({"Records": [r.event for r in records]})
+                key = failure_record_key(f"aws/lambda/{esm.uuid}/{shard_id}", self._clock.now())
+                put_s3_object(destination, esm.function_arn.split(":")[4], key, json.dumps(document))
+            else:
+                _send(destination, json.dumps(document))
+        except Exception as err:  # noqa: BLE001 - AWS drops the record and counts a delivery failure
+            notify("lambda", "drop", fn.function_name, source=esm.event_source_arn, condition=condition,
+                   records=len(records), reason=f"destination delivery failed: {err}")
+            return
         notify("lambda", "destination", fn.function_name, source=esm.event_source_arn, condition=condition,
                destination=destination)
 

@@ -2,7 +2,9 @@
 
 Every page loads without a console error and without a request leaving localhost; every graphviz
 diagram is an SVG with its nodes; every saved widget view mounts; next/previous links follow the
-series' order; search finds notebook 00; screenshots go to test-artifacts/.
+series' order; search finds notebook 00; every diagram fits the content column at 1366x768 (or sits
+in a scroll container that says so); the solutions page publishes every exercise's solution, folded;
+screenshots go to test-artifacts/.
 """
 from __future__ import annotations
 
@@ -28,6 +30,8 @@ ROOT = Path(__file__).resolve().parents[2]
 SITE = ROOT / "book" / "_build" / "html"
 NOTEBOOKS = sorted(p.stem for p in (ROOT / "notebooks").glob("[0-9][0-9]-*.ipynb"))
 ASSETS = ROOT / "book" / "_build" / "site-assets"
+#: The pages book/_toc.yml puts after the notebooks, in its order.
+AFTER_THE_SERIES = ["solutions", "INSTRUCTORS", "benchmarks"]
 
 
 @pytest.fixture(scope="module")
@@ -83,7 +87,62 @@ class ExternalResources(HTMLParser):
 
 def test_the_site_has_the_landing_page_and_every_notebook(site: Path):
     assert {"index.html", "search.html"} <= set(pages(site))
-    assert [p for p in pages(site) if p.startswith("notebooks/")] == [f"notebooks/{n}.html" for n in NOTEBOOKS]
+    assert [p for p in pages(site) if p.startswith("notebooks/")] == \
+        sorted([f"notebooks/{n}.html" for n in NOTEBOOKS] + [f"notebooks/{p}.html" for p in AFTER_THE_SERIES[:2]])
+
+
+def test_the_landing_page_and_the_instructors_guide_link_every_notebook(site: Path):
+    """Issue 13: the landing page's table and the guide's agendas and sections table reach every notebook."""
+    landing, guide = (site / "index.html").read_text(), (site / "notebooks" / "INSTRUCTORS.html").read_text()
+    for notebook in NOTEBOOKS:
+        assert f'href="notebooks/{notebook}.html"' in landing
+        assert guide.count(f'href="{notebook}.html"') >= 2, f"the guide's agendas and sections table link {notebook}"
+    assert "Length" in guide and 'href="solutions.html"' in guide
+
+
+def test_every_exercise_links_to_a_solution_the_site_publishes_folded(site: Path):
+    """Issue 12: each exercise's link (solutions.html#<name>) lands on a heading of the published page,
+    whose solution code sits in a <details> block (folded until opened)."""
+    solutions = (site / "notebooks" / "solutions.html").read_text()
+    for notebook in NOTEBOOKS:
+        page = (site / "notebooks" / f"{notebook}.html").read_text()
+        for name in re.findall(r'href="solutions\.html#([\w-]+)"', page):
+            heading = re.search(rf'<section id="{name}">(.*?)</section>', solutions, re.S)
+            assert heading, f"{notebook} links to solutions.html#{name}, which the page does not have"
+            assert re.search(r"<details>.*?<pre>.*?</details>", heading.group(1), re.S), f"{name}: not folded"
+    names = re.findall(r'<section id="([\w-]+)">\s*<h3>', solutions)
+    linked = {n for notebook in NOTEBOOKS for n in re.findall(
+        r'href="solutions\.html#([\w-]+)"', (site / "notebooks" / f"{notebook}.html").read_text())}
+    assert names and set(names) == linked
+
+
+#: The content column's width at 1366x768, with a little slack for rounding.
+COLUMN_SLACK_PX = 2
+DIAGRAM_WIDTHS = """() => {
+  const article = document.querySelector('article.bd-article') || document.querySelector('main');
+  const column = article ? article.getBoundingClientRect().width : window.innerWidth;
+  return [...document.querySelectorAll('svg')].filter(s => s.querySelector('g.graph')).map(s => ({
+    width: s.getBoundingClientRect().width, column,
+    scroller: !!s.closest('[data-scroll-note]') && !!s.closest('[data-scroll-note]').textContent.includes('scroll'),
+    title: (s.querySelector('g.graph > title') || {}).textContent}));
+}"""
+
+
+def test_every_diagram_fits_the_content_column(browser, base_url: str, site: Path, screenshot):
+    """design.md (diagrams fit the site's content column, about 750 px); issue 12 measured 02's sequence
+    diagram at 4,901 px in a 757 px column at 1366x768."""
+    context = browser.new_context(viewport={"width": 1366, "height": 768})
+    page = context.new_page()
+    too_wide = {}
+    for path in pages(site):
+        page.goto(base_url + path, wait_until="networkidle")
+        for svg in page.evaluate(DIAGRAM_WIDTHS):
+            if svg["width"] > svg["column"] + COLUMN_SLACK_PX and not svg["scroller"]:
+                too_wide.setdefault(path, []).append(f"{svg['title']}: {svg['width']:.0f} px > {svg['column']:.0f} px")
+    page.goto(base_url + "notebooks/02-event-driven-eventbridge.html#what-is-happening-in-the-exchange-of-events")
+    screenshot(page, "site-notebook-02-sequence")
+    context.close()
+    assert too_wide == {}
 
 
 def test_no_page_loads_a_script_or_stylesheet_from_another_host(site: Path):
@@ -143,8 +202,8 @@ def test_next_and_previous_links_follow_the_series(watched: tuple, base_url: str
         page.locator("a.right-next").click()
         page.wait_for_load_state()
         visited.append(urlsplit(page.url).path.rsplit("/", 1)[-1].removesuffix(".html"))
-    assert visited == NOTEBOOKS
-    for expected in [*reversed(NOTEBOOKS[:-1]), "index"]:
+    assert visited == [*NOTEBOOKS, *AFTER_THE_SERIES]  # the solutions, the instructor's guide, the benchmarks
+    for expected in [*reversed(visited[:-1]), "index"]:
         page.locator("a.left-prev").click()
         page.wait_for_load_state()
         assert urlsplit(page.url).path.endswith(f"/{expected}.html")
