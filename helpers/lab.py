@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import atexit
+import multiprocessing.util
 import contextlib
 import json
 import logging
@@ -60,6 +61,9 @@ class Lab:
         self._mock.start()
         sandbox.isolate_credentials(self._workdir)  # after moto's own fake keys, which it restores on stop
         self.clock = VirtualClock()
+        # multiprocessing's own folder (the forkserver's socket) stays where multiprocessing removes it
+        # at exit, after the lab's folder is gone.
+        multiprocessing.util.get_temp_dir()
         with _temporary_files_in(self._workdir):  # the runtime unpacks code there: one folder to remove
             self.runtime = LambdaRuntime(self.clock)
         self.recorder = Recorder(self.clock)
