@@ -96,8 +96,9 @@ CLIENTS_SCRIPT = textwrap.dedent("""
 
     reached = []
     real_connect, real_create = socket.socket.connect, socket.create_connection
-    def loopback_only(address):
-        return isinstance(address, tuple) and address[0] in ("127.0.0.1", "::1", "localhost")
+    def loopback_only(address):  # a str/bytes address is an AF_UNIX path: this machine (the environments' forkserver)
+        return isinstance(address, (str, bytes)) or (
+            isinstance(address, tuple) and address[0] in ("127.0.0.1", "::1", "localhost"))
     def record(self, address, *rest):
         if not loopback_only(address):
             reached.append(str(address))

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import threading
 import time
 from typing import Any
 
@@ -373,3 +374,17 @@ def test_execution_hops_carry_status(lab: helpers.Lab, sfn: Any) -> None:
                 if hop.action == "execution" and hop.resource == execution]
     assert statuses == [("RUNNING", None), ("FAILED", "Nope")]
     assert _path(lab, execution) == [(0, "Stop", "entered"), (0, "Stop", "failed")]
+
+
+def test_waiting_executions_park_no_thread(lab: helpers.Lab, sfn: Any) -> None:
+    """design.md, The virtual clock (and issue 15, target 5): a waiting execution is a job on the
+    clock, not a parked thread: 50 executions in an hour-long Wait add no thread, and all end on time."""
+    machine = _machine(lab, sfn, "hold", {"Hold": {"Type": "Wait", "Seconds": 3600, "End": True}}, "Hold")
+    threads_before = threading.active_count()
+
+    executions = [sfn.start_execution(stateMachineArn=machine)["executionArn"] for _ in range(50)]
+
+    assert threading.active_count() == threads_before
+    assert lab.executions.waiting >= 50
+    lab.advance(hours=1)
+    assert {sfn.describe_execution(executionArn=arn)["stopDate"] for arn in executions} == {_at(3600)}

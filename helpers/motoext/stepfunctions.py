@@ -4,8 +4,10 @@ moto's ASL interpreter runs every execution, Parallel branch, Map iteration and 
 thread; it really sleeps through Wait states and Retry intervals, reads the real time for
 timestamps, and polls `.sync` children every half second. These patches hand the interpreter a
 *coordinator* (the lab's `ExecutionThreads` registers itself with `set_coordinator`) in place of
-`threading` and `time`, so waits pass on the virtual clock and threads run one at a time in a fixed
-order; and they report each state transition as a hop.
+`threading` and `time`, so each "thread" is a greenlet, waits are jobs on the virtual clock, and
+they run one at a time in a fixed order; and they report each state transition as a hop. JSONPath
+is evaluated as AWS does (asl_paths), definitions AWS refuses fail at CreateStateMachine
+(asl_validation), and bad StartExecution/SendTaskSuccess input is refused (stepfunctions_input).
 
 AWS rules (aws-semantics.md 6): Wait and Retry intervals (`IntervalSeconds`, `BackoffRate`,
 `MaxDelaySeconds`, `JitterStrategy`) pass in time, each retry a state transition [S4][S5];
@@ -14,14 +16,19 @@ a Lambda error without an error type (timeouts, out of memory) is `Lambda.Unknow
 StartExecution without a name generates a UUID (StartExecution API reference).
 
 Not covered: moto 5.2.5 has no StartSyncExecution (it answers 404 "Not yet implemented"), so an
-EXPRESS state machine runs through StartExecution like a STANDARD one; and no JSONata engine, so a
-definition that uses JSONata fails at CreateStateMachine with InvalidDefinition.
+EXPRESS state machine runs through StartExecution like a STANDARD one (no 5-minute limit, no
+at-least-once duplicates); no JSONata engine, so a definition that uses JSONata fails at
+CreateStateMachine with InvalidDefinition; and its intrinsic-function grammar has no `null`
+literal, so `States.Array('a', null)` fails the state with States.Runtime where AWS gives ["a", null].
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as _datetime
 import functools
 import importlib
+import io
+import itertools
 import json
 import threading as _threading
 import time as _time
@@ -29,9 +36,10 @@ import types
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, Protocol
 
+import jsonpath_ng
 from moto.moto_api._internal import mock_random
 
-from . import core
+from . import asl_paths, asl_validation, core, stepfunctions_input
 from .patching import Patch
 
 _PARSER = "moto.stepfunctions.parser"
@@ -224,6 +232,152 @@ DETERMINISM_PATCHES = [
 ]
 
 
+def _rebound(name: str, signature: str, rule: str, make: Callable[[Any], Any], modules: tuple[str, ...]) -> list[Patch]:
+    """Patches replacing `name` in its defining module and in each module that took it with
+    `from ... import` (each applied when moto first imports that module)."""
+    return [Patch(target=f"{module}:{name}", signature=signature, rule=rule, make=make) for module in modules]
+
+
+def _extract_json(path: str, data: Any) -> Any:
+    from moto.stepfunctions.parser.asl.utils.json_path import NoSuchJsonPathError
+
+    try:
+        return asl_paths.extract(path, data)
+    except asl_paths.PathNotFound:
+        raise NoSuchJsonPathError(json_path=path, data=data) from None
+
+
+_CHOICE_OPERATORS = f"{_ASL}.state.choice.comparison.operator.implementations"
+EXTRACT_JSON = _rebound(
+    "extract_json", "(path: str, data: Any) -> Any",
+    "A definite JSONPath gives one value, an indefinite one a list (asl_paths; Step Functions developer "
+    "guide, Using JSONPath paths)",
+    lambda original: _extract_json,
+    (f"{_PARSER}.asl.utils.json_path", f"{_ASL}.common.string.string_expression", f"{_ASL}.intrinsic.argument.argument",
+     f"{_CHOICE_OPERATORS}.timestamp_operators", f"{_CHOICE_OPERATORS}.boolean_equals",
+     f"{_CHOICE_OPERATORS}.numeric", f"{_CHOICE_OPERATORS}.string_operators", f"{_PARSER}.asl.eval.states"))
+
+
+@functools.lru_cache(maxsize=None)
+def _task_client(original: Callable[..., Any], region: str, service: str, intercepting: bool) -> Any:
+    return original(region=region, service=service)
+
+
+def _make_boto_client_for(original: Callable[..., Any]) -> Callable[..., Any]:
+    def boto_client_for(region: str, service: str, state_credentials: Any = None) -> Any:
+        from moto.core.models import botocore_stubber
+
+        return _task_client(original, region, service, botocore_stubber.enabled)
+
+    return boto_client_for
+
+
+_TASKS = f"{_ASL}.state.exec.state_task"
+_MAP = f"{_ASL}.state.exec.state_map"
+BOTO_CLIENT_FOR = _rebound(
+    "boto_client_for", "(region: str, service: str, state_credentials: Any = None) -> botocore.client.BaseClient",
+    "A task reuses one SDK client per service and region, as a long-lived service would (building one per "
+    "Lambda task cost about 6 ms: issue 15)",
+    _make_boto_client_for,
+    (f"{_PARSER}.asl.utils.boto_client", f"{_MAP}.result_writer.resource_eval.resource_eval_s3",
+     f"{_MAP}.item_reader.eval.resource_eval_s3", f"{_TASKS}.lambda_eval_utils",
+     *(f"{_TASKS}.service.state_task_service_{name}" for name in (
+         "unsupported", "glue", "events", "ecs", "sqs", "sfn", "dynamodb", "batch", "sns", "aws_sdk"))))
+
+
+@dataclass(frozen=True)
+class QuietRecognizers(GlobalsPatch):
+    """Make the ANTLR lexers and parsers a moto module builds drop their console error listener.
+
+    Syntax errors still reach moto (its own listener, or the parse tree); they are just not printed
+    on stderr, where a notebook would show them as noise.
+    """
+
+    recognizers: tuple[str, ...] = ()
+
+    def check(self) -> str | None:
+        missing = [name for name in self.recognizers if not hasattr(self._module(), name)]
+        return f"{self._module().__name__} no longer has {', '.join(missing)}" if missing else super().check()
+
+    def apply(self) -> None:
+        module = self._module()
+        for name in self.recognizers:
+            original = _saved_globals.setdefault((module.__name__, name), getattr(module, name))
+            setattr(module, name, _quiet(original))
+
+    def undo(self) -> None:
+        module = self._module()
+        for name in self.recognizers:
+            setattr(module, name, _saved_globals.pop((module.__name__, name), getattr(module, name)))
+
+
+def _quiet(recognizer: type) -> Callable[..., Any]:
+    def make(*args: Any) -> Any:
+        instance = recognizer(*args)
+        instance.removeErrorListeners()
+        return instance
+
+    return make
+
+
+_QUIET = "Syntax errors show in InvalidDefinition or the execution's error, never on stderr"
+QUIET_PATCHES = [
+    QuietRecognizers(target=f"{_PARSER}.asl.parse.asl_parser:AmazonStateLanguageParser.parse",
+                     signature="(definition: str) -> tuple[moto.stepfunctions.parser.asl.component.eval_component."
+                     "EvalComponent, antlr4.ParserRuleContext.ParserRuleContext]",
+                     rule=_QUIET, recognizers=("ASLLexer",)),
+    QuietRecognizers(target=f"{_PARSER}.asl.parse.intrinsic.intrinsic_parser:IntrinsicParser.parse",
+                     signature="(src: str) -> tuple[moto.stepfunctions.parser.asl.component.intrinsic.function."
+                     "function.Function, antlr4.ParserRuleContext.ParserRuleContext]",
+                     rule=_QUIET, recognizers=("ASLIntrinsicLexer", "ASLIntrinsicParser")),
+]
+
+
+def _make_evaluation_entrypoint(original: Callable[..., Any]) -> Callable[..., Any]:
+    """Parse each definition once and let every execution of it evaluate the same program.
+
+    moto's evaluation components keep all per-execution state in the execution's environment (an
+    inline Map already evaluates one iterator program in many iterations at once), so one program
+    serves every execution; parsing and building it took about a third of a start's CPU.
+    """
+    programs: dict[str, Any] = {}
+
+    def _get_evaluation_entrypoint(self: Any) -> Any:
+        definition = self._evaluation_details.state_machine_details.definition
+        program = programs.get(definition)
+        if program is None:
+            if len(programs) >= 256:
+                programs.clear()
+            program = programs[definition] = original(self)
+        return program
+
+    return _get_evaluation_entrypoint
+
+
+_heap_keys = itertools.count()
+
+
+def _heap_key() -> str:
+    """A component's key in an execution's heap: unique in the process, and drawing nothing from the
+    seeded RNG, so a program shared by executions leaves their ids and tokens as they were."""
+    return f"heap-{next(_heap_keys)}"
+
+
+PARSE_ONCE = [
+    Patch(target=f"{_PARSER}.backend.execution_worker:ExecutionWorker._get_evaluation_entrypoint",
+          signature="(self) -> moto.stepfunctions.parser.asl.component.eval_component.EvalComponent",
+          rule="A definition is parsed once, not once per execution (issue 15: parsing dominated a start)",
+          make=_make_evaluation_entrypoint),
+    _globals(f"{_ASL}.common.path.result_path:ResultPath._eval_body",
+             "(self, env: moto.stepfunctions.parser.asl.eval.environment.Environment) -> None",
+             "A ResultPath is parsed once, not at every state it ends (issue 15)",
+             parse=functools.lru_cache(maxsize=1024)(jsonpath_ng.parse)),
+    _globals(f"{_ASL}.eval_component:EvalComponent.eval",
+             "(self, env: moto.stepfunctions.parser.asl.eval.environment.Environment) -> None",
+             _SEEDED, long_uid=_heap_key),
+]
+
+
 # -- hops: ("states", "transition" | "execution", execution ARN, ...) -----------------------------
 def _execution_arn(env: Any) -> str:
     return env.states.context_object.context_object_data["Execution"]["Id"]
@@ -318,8 +472,23 @@ def _make_terminated(original: Callable[..., Any]) -> Callable[..., Any]:
                     error=execution.error, cause=execution.cause)
         if _coordinator is not None:
             _coordinator.execution_ended()
+        _forget_finished_threads()
 
     return terminated
+
+
+_live_threads_after_pruning = 64
+
+
+def _forget_finished_threads() -> None:
+    """moto keeps every interpreter thread it starts in a module list, forever: keep the live ones
+    (pruned whenever the list has doubled, so the cost per execution stays constant)."""
+    global _live_threads_after_pruning
+    from moto.stepfunctions.parser.utils import TMP_THREADS
+
+    if len(TMP_THREADS) >= 2 * _live_threads_after_pruning:
+        TMP_THREADS[:] = [thread for thread in TMP_THREADS if thread.is_alive()]
+        _live_threads_after_pruning = max(64, len(TMP_THREADS))
 
 
 STATE_ENTERED = Patch(
@@ -362,7 +531,8 @@ EXECUTION_STARTED = Patch(
 EXECUTION_TERMINATED = Patch(
     target=f"{_PARSER}.backend.execution:BaseExecutionWorkerCommunication.terminated",
     signature="(self) -> 'None'",
-    rule="An execution's final status is a hop; .sync parents resume (aws-semantics.md 6 [S7])",
+    rule="An execution's final status is a hop; .sync parents resume (aws-semantics.md 6 [S7]); its "
+    "finished threads are let go",
     make=_make_terminated,
 )
 
@@ -497,12 +667,17 @@ def _make_validate_definition(original: Callable[..., Any]) -> Any:
     def _validate_definition(definition: str) -> None:
         from moto.stepfunctions.parser.api import InvalidDefinition
 
-        try:
-            original(definition=definition)
-        except InvalidDefinition as invalid:  # moto leaves the error code empty
-            raise InvalidDefinition(invalid.message, exception_type="InvalidDefinition") from None
-        if _uses_jsonata(json.loads(definition)):
-            raise InvalidDefinition(JSONATA_UNSUPPORTED, exception_type="InvalidDefinition")
+        message = asl_validation.invalid_definition_message(definition)
+        if message is None and _uses_jsonata(json.loads(definition)):
+            message = JSONATA_UNSUPPORTED
+        if message is None:
+            try:
+                with contextlib.redirect_stderr(io.StringIO()):  # ANTLR prints its syntax errors
+                    original(definition=definition)
+            except InvalidDefinition as invalid:  # moto's parser found what the lab's checks did not
+                message = f"Invalid State Machine Definition: 'SCHEMA_VALIDATION_FAILED: {invalid.message} at /'"
+        if message is not None:
+            raise InvalidDefinition(message, exception_type="InvalidDefinition")
 
     return staticmethod(_validate_definition)
 
@@ -510,10 +685,21 @@ def _make_validate_definition(original: Callable[..., Any]) -> Any:
 def _make_start_execution(original: Callable[..., Any]) -> Callable[..., Any]:
     def start_execution(self: Any, state_machine_arn: str, name: str = None,  # type: ignore[assignment]
                         execution_input: str = None, trace_header: str = None) -> Any:  # type: ignore[assignment]
+        if name is not None:
+            stepfunctions_input.check_execution_name(name)
+        stepfunctions_input.check_execution_input(execution_input)
         return original(self, state_machine_arn, name or str(mock_random.uuid4()),
                         execution_input, trace_header)
 
     return start_execution
+
+
+def _make_send_task_success(original: Callable[..., Any]) -> Callable[..., Any]:
+    def send_task_success(self: Any, task_token: str, outcome: str) -> Any:
+        stepfunctions_input.check_task_output(outcome)
+        return original(self, task_token, outcome)
+
+    return send_task_success
 
 
 def _make_send_task_failure(original: Callable[..., Any]) -> Callable[..., Any]:
@@ -527,18 +713,39 @@ def _make_send_task_failure(original: Callable[..., Any]) -> Callable[..., Any]:
     return send_task_failure
 
 
+def _make_describe_execution(original: Callable[..., Any]) -> Callable[..., Any]:
+    def describe_execution(self: Any) -> Any:
+        result = original(self)
+        response = result.result
+        execution = self.stepfunction_backend.describe_execution(self._get_param("executionArn"))
+        if "output" in response and isinstance(execution.output, str):
+            response["output"] = json.dumps(execution.output)  # moto passed a string result through raw
+        return result
+
+    return describe_execution
+
+
 VALIDATE_DEFINITION = Patch(
     target=f"{_PARSER}.models:StepFunctionsParserBackend._validate_definition",
     signature="(definition: str)",
-    rule="An invalid definition fails with InvalidDefinition; JSONata ones too (lab limitation)",
+    rule="A definition AWS refuses fails at CreateStateMachine with InvalidDefinition and AWS's diagnostics "
+    "(asl_validation); JSONata ones too (lab limitation)",
     make=_make_validate_definition,
 )
 START_EXECUTION = Patch(
     target=f"{_PARSER}.models:StepFunctionsParserBackend.start_execution",
     signature="(self, state_machine_arn: str, name: str = None, execution_input: str = None, "
     "trace_header: str = None) -> moto.stepfunctions.parser.backend.execution.Execution",
-    rule="StartExecution without a name generates a UUID name (StartExecution API reference).",
+    rule="StartExecution without a name generates a UUID name; a bad name or input is refused in AWS's "
+    "words (StartExecution API reference; stepfunctions_input)",
     make=_make_start_execution,
+)
+SEND_TASK_SUCCESS = Patch(
+    target=f"{_PARSER}.models:StepFunctionsParserBackend.send_task_success",
+    signature="(self, task_token: str, outcome: str) -> moto.stepfunctions.parser.api.SendTaskSuccessOutput",
+    rule="SendTaskSuccess with output that is not JSON is InvalidOutput; the task keeps waiting "
+    "(SendTaskSuccess API reference)",
+    make=_make_send_task_success,
 )
 SEND_TASK_FAILURE = Patch(
     target="moto.stepfunctions.responses:StepFunctionResponse.send_task_failure",
@@ -546,12 +753,18 @@ SEND_TASK_FAILURE = Patch(
     rule="SendTaskFailure fails the task with its error and cause (aws-semantics.md 6 [S7])",
     make=_make_send_task_failure,
 )
+DESCRIBE_EXECUTION = Patch(
+    target="moto.stepfunctions.responses:StepFunctionResponse.describe_execution",
+    signature="(self) -> moto.core.responses.ActionResult",
+    rule="An execution's output is JSON text, a string result too: \"Hi\" (DescribeExecution API reference)",
+    make=_make_describe_execution,
+)
 START_DATE = _globals(
     f"{_PARSER}.models:StepFunctionsParserBackend._get_executions",
     "(self, execution_status: moto.stepfunctions.parser.api.ExecutionStatus | None = None)",
     _CLOCK_TIME, datetime=_DATETIME)
 
-PATCHES = [START_EXECUTION, START_DATE, VALIDATE_DEFINITION, SEND_TASK_FAILURE, *THREAD_PATCHES, *DETERMINISM_PATCHES,
+PATCHES = [*EXTRACT_JSON, *BOTO_CLIENT_FOR, START_EXECUTION, START_DATE, VALIDATE_DEFINITION, SEND_TASK_FAILURE,
+           SEND_TASK_SUCCESS, DESCRIBE_EXECUTION, *THREAD_PATCHES, *DETERMINISM_PATCHES, *QUIET_PATCHES, *PARSE_ONCE,
            STATE_ENTERED, STATE_EXITED, STATE_BODY, HANDLE_RETRY, HANDLE_CATCH, EXECUTION_STARTED,
-           EXECUTION_TERMINATED, LAMBDA_SERVICE_ERROR, LAMBDA_TASK_ERROR, NORMALISE_PARAMETERS,
-           NORMALISE_RESPONSE]
+           EXECUTION_TERMINATED, LAMBDA_SERVICE_ERROR, LAMBDA_TASK_ERROR, NORMALISE_PARAMETERS, NORMALISE_RESPONSE]

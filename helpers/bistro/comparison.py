@@ -1,0 +1,230 @@
+"""The same orders through three designs of the Lambda Bistro, with the same injected failures (notebook 06).
+
+    from helpers.bistro import comparison
+    run = comparison.run("choreography", orders, rate=0.2)    # deploy, place the orders, settle
+    run.orders                                                 # one row per order: outcome, time, messages
+    comparison.side_by_side([run, ...])                        # the designs' totals, one column each
+
+The designs are those of notebooks 04 (`choreography`), 05 (`orchestration`) and the hybrid of
+`helpers.bistro.hybrid`. In each, the function that cooks fails a share `rate` of its invocations
+(`lab.faults.fail`, drawn from `seed`: the same picks on every run). Orders arrive one a minute on
+the lab's clock; the couriers of the orchestrated design answer as soon as they are offered a job.
+"""
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import boto3
+import pandas as pd
+
+from ..lab import current
+from . import choreography, hybrid, orchestration
+
+DESIGNS = ("choreography", "orchestration", "hybrid")
+#: The function that cooks in each design: the one that fails.
+COOKS = {"choreography": "kitchen", "orchestration": "bistro-prepare-line", "hybrid": "kitchen-prepare-line"}
+#: us-east-1 prices in USD: EventBridge custom events (aws.amazon.com/eventbridge/pricing), Lambda
+#: requests and x86 GB-seconds (aws.amazon.com/lambda/pricing), DynamoDB on-demand write request
+#: units (aws.amazon.com/dynamodb/pricing/on-demand), Step Functions Standard state transitions
+#: (aws.amazon.com/step-functions/pricing).
+PRICES = {"custom events": 1.00 / 1e6, "Lambda requests": 0.20 / 1e6, "Lambda GB-seconds": 0.0000166667,
+          "DynamoDB write units": 0.625 / 1e6, "state transitions": 0.025 / 1000}
+OUTCOMES = ("delivered", "cancelled", "stuck")
+
+
+@dataclass
+class Run:
+    """One design's run: its orders (one row each) and the part of the trace it recorded."""
+
+    design: str
+    rate: float
+    orders: pd.DataFrame
+    frame: pd.DataFrame = field(repr=False)
+
+    def usage(self) -> pd.Series:
+        """What the run would be billed for (see `choreography.usage`), with the state transitions."""
+        return pd.concat([choreography.usage(self.frame),
+                          pd.Series({"state transitions": int(_billed(self.frame).sum())})])
+
+
+def deploy(design: str) -> dict[str, str]:
+    """Deploy one design from scratch (the kitchen stocked for a long lunch: nothing runs out)."""
+    if design == "orchestration":
+        return orchestration.deploy()
+    arns = hybrid.deploy() if design == "hybrid" else choreography.deploy()
+    choreography.stock_kitchen({"m04": choreography.DEFAULT_PORTIONS})
+    return arns
+
+
+def run(design: str, orders: Sequence[dict[str, Any]], rate: float = 0.0, seed: int = 7,
+        every_s: float = 60.0, settle_minutes: float = 15.0) -> Run:
+    """Deploy `design`, place `orders` one every `every_s` seconds with its cook failing a share `rate`
+    of invocations, and let everything settle. The same arguments give the same run."""
+    lab = current()
+    arns = deploy(design)
+    since = lab.recorder.hops[-1].seq if lab.recorder.hops else -1
+    with lab.faults.fail(COOKS[design], rate=rate, seed=seed):
+        for index, order in enumerate(orders):
+            if index:
+                lab.advance(seconds=every_s)
+            _place(design, order, arns)
+        lab.advance(minutes=settle_minutes)
+        if design == "orchestration":
+            orchestration.couriers_accept()
+            lab.advance(minutes=settle_minutes)
+    frame = lab.trace()
+    frame = frame[frame["seq"] > since]
+    return Run(design, rate, per_order(frame), frame)
+
+
+def _place(design: str, order: dict[str, Any], arns: dict[str, str]) -> None:
+    if design != "orchestration":
+        choreography.place(order)
+        return
+    boto3.client("stepfunctions").start_execution(
+        stateMachineArn=arns["state_machine"], name=order["order_id"], input=json.dumps(order))
+    orchestration.couriers_accept([order["order_id"]])
+
+
+def _billed(frame: pd.DataFrame) -> pd.Series:
+    """Which hops are state transitions Step Functions bills: each state entered, and each retry."""
+    return frame["service"].eq("states") & frame["action"].eq("transition") & frame["phase"].isin(["entered", "retry"])
+
+
+def per_order(frame: pd.DataFrame) -> pd.DataFrame:
+    """One row per order of a run: its outcome (delivered, cancelled, stuck), where it stopped, the
+    seconds from its first hop to its last, Lambda invocations (and how many failed), events
+    published and state transitions."""
+    frame = frame.dropna(subset=["trace"])
+    types = choreography.published(frame)
+    marks = pd.DataFrame({
+        "trace": frame["trace"], "t": frame["t"], "types": types, "error": frame["error"].astype(bool),
+        "events": types.map(lambda found: len(found.split(", ")) if found else 0),
+        "invoke": frame["kind"].eq("invoke"),
+        "transition": frame["service"].eq("states") & frame["action"].eq("transition"),
+        "billed": _billed(frame),
+        "execution": frame["service"].eq("states") & frame["action"].eq("execution")
+        & frame["resource"].astype(str).str.contains(f":execution:{orchestration.STATE_MACHINE}:"),
+        "resource": frame["resource"], "status": frame["status"], "state": frame["state"], "detail": frame["detail"]})
+    rows = []
+    for _, flow in marks.groupby("trace", sort=False):
+        order_id, last, outcome = _order_and_outcome(flow)
+        if order_id is not None:
+            rows.append({"order_id": order_id, "outcome": outcome, "stopped at": last,
+                         "span_s": float(flow["t"].max() - flow["t"].min()), "invocations": int(flow["invoke"].sum()),
+                         "failed": int((flow["invoke"] & flow["error"]).sum()), "events": int(flow["events"].sum()),
+                         "transitions": int(flow["billed"].sum())})
+    columns = ["order_id", "outcome", "stopped at", "span_s", "invocations", "failed", "events", "transitions"]
+    return pd.DataFrame(rows, columns=columns).sort_values("order_id", ignore_index=True)
+
+
+def _order_and_outcome(flow: pd.DataFrame) -> tuple[str | None, str, str]:
+    """An order's id, where it stopped and its outcome, from its flow's marks (see `per_order`)."""
+    executions = flow[flow["execution"]]
+    if len(executions):                                   # orchestrated: the execution is named after the order
+        order_id = str(executions["resource"].iloc[0]).rsplit(":", 1)[-1]
+        status = executions["status"].dropna()
+        status = status.iloc[-1] if len(status) else "RUNNING"
+        states = flow.loc[flow["transition"], "state"].dropna()
+        outcome = {"SUCCEEDED": "delivered", "FAILED": "cancelled"}.get(status, "stuck")
+        return order_id, (states.iloc[-1] if len(states) else "-"), outcome
+    calls = flow[flow["types"].ne("")]
+    if not len(calls):
+        return None, "", ""
+    entries = (calls["detail"].iloc[0].get("params") or {}).get("Entries", [])
+    last = calls["types"].iloc[-1].split(", ")[-1]
+    outcome = {"OrderDispatched": "delivered", "OrderCancelled": "cancelled"}.get(last, "stuck")
+    return json.loads(entries[0]["Detail"]).get("order_id"), last, outcome
+
+
+def side_by_side(runs: Sequence[Run]) -> pd.DataFrame:
+    """The designs' totals, one column each: outcomes, time, messages, invocations."""
+    columns = {}
+    for one in runs:
+        orders = one.orders
+        counts = orders["outcome"].value_counts()
+        columns[one.design] = {**{outcome: int(counts.get(outcome, 0)) for outcome in OUTCOMES},
+                               "Lambda invocations": int(orders["invocations"].sum()),
+                               "failed invocations": int(orders["failed"].sum()),
+                               "events published": int(orders["events"].sum()),
+                               "state transitions": int(orders["transitions"].sum()),
+                               "mean end-to-end (s)": round(float(orders["span_s"].mean()), 1),
+                               "slowest order (s)": round(float(orders["span_s"].max()), 1)}
+    return pd.DataFrame({design: pd.Series(values, dtype=object) for design, values in columns.items()})
+
+
+def bill(runs: Sequence[Run]) -> pd.DataFrame:
+    """USD per million orders at `PRICES`, one column per design, and the total."""
+    table = pd.DataFrame({one.design: one.usage() / len(one.orders) * pd.Series(PRICES) * 1e6 for one in runs})
+    table.loc["total"] = table.sum()
+    return table.round(2)
+
+
+def met_a_failure(runs: Sequence[Run]) -> pd.DataFrame:
+    """The orders whose cook failed at least once in some design: per design, the outcome, the
+    seconds the order took and the failed invocations (e.g. "delivered, 60 s (1 failed)")."""
+    joined = pd.concat({one.design: one.orders.set_index("order_id") for one in runs}, axis=1)
+    rows = joined[joined.xs("failed", axis=1, level=1).gt(0).any(axis=1)]
+    return pd.DataFrame({one.design: [f"{o}, {s:.0f} s" + (f" ({f} failed)" if f else "") for o, s, f in zip(
+        rows[(one.design, "outcome")], rows[(one.design, "span_s")], rows[(one.design, "failed")])]
+        for one in runs}, index=rows.index)
+
+
+def chart(runs: Sequence[Run], title: str = "") -> Any:
+    """Two panels side by side: each design's outcomes, and its messages and invocations."""
+    import matplotlib.pyplot as plt
+
+    table = side_by_side(runs)
+    figure, (outcomes, messages) = plt.subplots(1, 2, figsize=(7.4, 3.3), layout="constrained")
+    bottom = pd.Series(0, index=table.columns)
+    for outcome, color in zip(OUTCOMES, ("#2e7d32", "#f9a825", "#c62828")):
+        outcomes.bar(table.columns, table.loc[outcome], bottom=bottom, label=outcome, color=color)
+        bottom += table.loc[outcome]
+    outcomes.set_title("orders, by outcome", fontsize=10)
+    outcomes.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=3, frameon=False)
+    outcomes.yaxis.get_major_locator().set_params(integer=True)
+    kinds = ["Lambda invocations", "events published", "state transitions"]
+    for index, (kind, color) in enumerate(zip(kinds, ("#ff9900", "#e7157b", "#7b42bc"))):
+        positions = [x + (index - 1) * 0.27 for x in range(len(table.columns))]
+        messages.bar(positions, table.loc[kind], 0.27, label=kind, color=color)
+    messages.set_xticks(range(len(table.columns)), table.columns)
+    messages.set_title("messages and invocations", fontsize=10)
+    messages.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=2, frameon=False)
+    for axes in (outcomes, messages):
+        axes.tick_params(labelsize=8)
+        axes.spines[["top", "right"]].set_visible(False)
+    if title:
+        figure.suptitle(title, fontsize=11)
+    plt.close(figure)
+    return figure
+
+
+def explorer(orders: Sequence[dict[str, Any]], runs: Sequence[Run] = (), seed: int = 7) -> Any:
+    """A slider for the cook's failure rate and the designs' totals side by side at that rate.
+
+    Each rate's runs are kept, so moving back to a rate is instant; `runs` (at one rate) seed the
+    cache. Moving to a new rate runs every design again (a few seconds)."""
+    import ipywidgets as widgets
+    from IPython.display import display
+
+    cache: dict[float, pd.DataFrame] = {}
+    if runs:
+        cache[round(runs[0].rate, 2)] = side_by_side(runs)
+    slider = widgets.FloatSlider(value=runs[0].rate if runs else 0.2, min=0.0, max=0.5, step=0.1,
+                                 description="failure rate", readout_format=".0%", continuous_update=False)
+    output = widgets.Output()
+
+    def show(rate: float) -> None:
+        rate = round(rate, 2)
+        if rate not in cache:
+            cache[rate] = side_by_side([run(design, orders, rate=rate, seed=seed) for design in DESIGNS])
+        output.clear_output(wait=True)
+        with output:
+            display(cache[rate])
+
+    slider.observe(lambda change: show(change["new"]), names="value")
+    show(slider.value)
+    return widgets.VBox([slider, output])
