@@ -7,7 +7,6 @@ import json
 import logging
 import shutil
 import tempfile
-import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterator
 
@@ -24,8 +23,9 @@ from .packaging import zip_code
 from .runtime.clock import VirtualClock
 from .runtime.executions import ExecutionThreads
 from .runtime import sdk_waits
-from .runtime.lambda_runtime import LambdaRuntime, lab_sleep
+from .runtime.lambda_runtime import LambdaRuntime
 from .runtime.pollers import Pollers
+from .runtime.recursion import stop_on_interrupt
 from .runtime.recorder import Recorder
 from .usage import LabUsageError
 
@@ -40,7 +40,8 @@ _TRUST_POLICY = json.dumps({"Version": "2012-10-17", "Statement": [{
 
 
 class Lab:
-    """The sandbox: moto's mock of every service, a virtual clock and an in-process Lambda runtime."""
+    """The sandbox: moto's mock of every service, a virtual clock and a Lambda runtime (an
+    execution environment is a process of its own)."""
 
     account_id = sandbox.ACCOUNT_ID
     region = sandbox.REGION
@@ -64,10 +65,10 @@ class Lab:
         self.recorder = Recorder(self.clock)
         self.faults = self.runtime.faults  # failure injection: lab.faults.fail("fn", rate=0.2)
         self.on_reset: list[Callable[[], None]] = [self.recorder.clear, self.faults.clear]
-        moto_core.set_clock(self.clock.now)
+        moto_core.set_clock(self.runtime.now)  # a handler's calls happen at its own virtual time
         moto_core.set_scheduler(self.clock)
         moto_core.set_observer(self.recorder)
-        moto_core.set_after_outermost_call(self.clock.run_due)
+        moto_core.set_after_outermost_call(stop_on_interrupt(self.clock, self.clock.run_due))
         moto_lambda.set_executor(self.runtime)
         self.pollers = Pollers(self.clock, self.runtime)
         lambda_esm.set_poller(self.pollers)
@@ -75,7 +76,6 @@ class Lab:
         moto_stepfunctions.set_coordinator(self.executions)
         logging.getLogger("moto.stepfunctions.parser").setLevel(logging.CRITICAL)  # errors show in history
         self.on_reset.append(self.pollers.reset)
-        time.sleep = lab_sleep
         sdk_waits.install(self.clock)
         self._seed_account()
         self.recorder.clear()

@@ -16,6 +16,8 @@ SCRIPT = textwrap.dedent("""
     connections = []
     real_connect = socket.socket.connect
     def refuse(self, address):
+        if getattr(self, "family", None) == socket.AF_UNIX:  # this machine only: the lab's environments
+            return real_connect(self, address)
         connections.append(address)
         raise OSError("network blocked by the test")
     socket.socket.connect = refuse

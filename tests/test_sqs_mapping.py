@@ -260,6 +260,8 @@ def handler(event, context):
 """)
     url, arn = queue("orders")
     map_queue(arn)
+    # An intended 100-step loop: without Allow, Lambda's recursive loop detection stops it at 16.
+    boto3.client("lambda").put_function_recursion_config(FunctionName="worker", RecursiveLoop="Allow")
     send(url, "1")
     assert len(invoke_times(lab)) == 100 and counts(url) == (0, 0)
 

@@ -56,6 +56,7 @@ def install() -> None:
 
     apply_when_imported(all_patches(), load_within={"moto.stepfunctions.parser.models": _one_boto3_session})
     core.spread_utcnow()
+    awslambda.add_routes()
     core.register_call_hooks()
     _installed = True
 

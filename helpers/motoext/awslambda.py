@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import json
 from dataclasses import dataclass
+from urllib.parse import unquote, urlsplit
 from typing import Any, Callable, Protocol
 
 from moto.awslambda.exceptions import ValidationException
@@ -20,11 +21,14 @@ from moto.awslambda.models import EventInvokeConfig, lambda_backends
 from moto.core.exceptions import JsonRESTError
 from moto.moto_api._internal import mock_random
 
+from . import lambda_validation
 from .core import notify
 from .patching import Patch
 
 #: `LogType=Tail` returns the last 4 KB of the log (aws-semantics.md 1.1, L4, L8).
 LOG_TAIL_BYTES = 4096
+#: Invoke payload limits: 6 MB synchronous, 1 MB asynchronous since January 2026 (Invoke API; P1).
+SYNC_PAYLOAD_BYTES, ASYNC_PAYLOAD_BYTES = 6 * 2**20, 2**20
 
 
 @dataclass
@@ -35,6 +39,8 @@ class Invocation:
     function_error: str | None
     log: str
     executed_version: str
+    #: Lambda's recursive loop detection stopped it: the function did not run.
+    recursive_loop: bool = False
 
 
 class LambdaExecutor(Protocol):
@@ -79,6 +85,24 @@ class InvalidRequestContentException(JsonRESTError):
     def __init__(self, detail: str) -> None:
         super().__init__("InvalidRequestContentException",
                          f"Could not parse request body into json: Could not parse payload into json: {detail}")
+
+
+class RequestTooLargeException(JsonRESTError):
+    """HTTP 413 for a payload over the Invoke limit; the function does not run."""
+
+    code = 413
+
+    def __init__(self, limit: int) -> None:
+        super().__init__("RequestTooLargeException",
+                         f"Request must be smaller than {limit} bytes for the InvokeFunction operation")
+
+
+def check_payload_size(body: Any, invocation_type: str) -> None:
+    """Refuse a payload over 6 MB (synchronous) or 1 MB (asynchronous) before anything runs."""
+    size = len(body if isinstance(body, bytes) else str(body or "").encode())
+    limit = ASYNC_PAYLOAD_BYTES if invocation_type == "Event" else SYNC_PAYLOAD_BYTES
+    if size > limit:
+        raise RequestTooLargeException(limit)
 
 
 def log_tail(log: str) -> str:
@@ -150,6 +174,7 @@ def _make_backend_invoke(original: Callable[..., Any]) -> Callable[..., Any]:
             return original(self, function_name, qualifier, body, headers, response_headers)
         fn = self.get_function(function_name, qualifier)
         invocation_type = _header(headers, "X-Amz-Invocation-Type", "RequestResponse")
+        check_payload_size(body, invocation_type)
         if invocation_type == "DryRun":
             return b""
         fn = _weighted_version(self, fn, function_name, qualifier)  # sync and async alike
@@ -174,6 +199,7 @@ def _make_function_invoke(original: Callable[..., Any]) -> Callable[..., Any]:
     def invoke(self: Any, body: str, request_headers: Any, response_headers: Any) -> str | bytes:
         if _executor is None:
             return original(self, body, request_headers, response_headers)
+        check_payload_size(body, "Event")
         _executor.invoke_async(self, _as_bytes(body))
         return b""
 
@@ -352,4 +378,40 @@ UPDATE_CONFIGURATION = Patch(
     make=_make_update_configuration,
 )
 PATCHES = [RESPONSE_INVOKE, BACKEND_INVOKE, FUNCTION_INVOKE, INVOKE_LAMBDA, PUT_EVENT_INVOKE_CONFIG,
-           UPDATE_EVENT_INVOKE_CONFIG, FUNCTION_INIT, GET_CONFIGURATION, UPDATE_CONFIGURATION]
+           UPDATE_EVENT_INVOKE_CONFIG, FUNCTION_INIT, GET_CONFIGURATION, UPDATE_CONFIGURATION,
+           *lambda_validation.PATCHES]
+
+
+# -- recursive loop detection settings (Lambda developer guide, "Use Lambda recursive loop detection") --
+RECURSIVE_LOOP_VALUES = ("Allow", "Terminate")
+_RECURSION_CONFIG_PATH = r"{0}/(?P<api_version>[^/]+)/functions/(?P<function_name>[\w_:%-]+)/recursion-config/?$"
+
+
+def recursive_loop(fn: Any) -> str:
+    """The function's RecursiveLoop setting: `Terminate` unless PutFunctionRecursionConfig said `Allow`."""
+    return getattr(_latest(lambda_backends[fn.account_id][fn.region], fn.function_name),
+                   "recursive_loop", None) or "Terminate"
+
+
+def _recursion_config(request: Any, full_url: str, headers: Any) -> tuple[int, dict[str, str], str]:
+    """GET/PUT /2024-08-31/functions/NAME/recursion-config (moto has neither operation)."""
+    from moto.core import DEFAULT_ACCOUNT_ID
+
+    url = urlsplit(full_url)
+    name = unquote(url.path.split("/functions/", 1)[1].rsplit("/recursion-config", 1)[0])
+    region = (url.hostname or "").split(".")[1]
+    fn = _latest(lambda_backends[DEFAULT_ACCOUNT_ID][region], name)
+    if request.method == "PUT":
+        value = json.loads(request.get_data() or b"{}").get("RecursiveLoop")
+        if value not in RECURSIVE_LOOP_VALUES:
+            raise ValidationException(value, "recursiveLoop",
+                                      f"Member must satisfy enum value set: [{', '.join(RECURSIVE_LOOP_VALUES)}]")
+        fn.recursive_loop = value
+    return 200, {"Content-Type": "application/json"}, json.dumps({"RecursiveLoop": recursive_loop(fn)})
+
+
+def add_routes() -> None:
+    """Answer Put/GetFunctionRecursionConfig, which moto does not implement."""
+    from moto.awslambda import urls
+
+    urls.url_paths.setdefault(_RECURSION_CONFIG_PATH, _recursion_config)

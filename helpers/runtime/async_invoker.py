@@ -115,9 +115,21 @@ class AsyncInvoker:
 
     def _run(self, event: AsyncEvent, config: dict[str, Any]) -> None:
         event.invocations += 1
-        event.last = self.runtime.invoke(event.fn, event.payload, request_id=event.request_id,
-                                         attempt=event.invocations, invocation_type="Event", **event.hop)
-        if event.last.function_error is None:
+        try:
+            event.last = self.runtime.invoke(event.fn, event.payload, request_id=event.request_id,
+                                             attempt=event.invocations, invocation_type="Event", **event.hop)
+        except KeyboardInterrupt as stop:  # Jupyter's Stop: the attempt failed; retry or report it
+            event.last = getattr(stop, "invocation", None)
+            if event.last is not None:
+                self._settle(event, config)
+            raise
+        self._settle(event, config)
+
+    def _settle(self, event: AsyncEvent, config: dict[str, Any]) -> None:
+        """After an attempt: the success record, a retry, or the failure path."""
+        if event.last.recursive_loop:  # stopped: straight to the DLQ or on-failure destination
+            self._failed(event, "RetriesExhausted")
+        elif event.last.function_error is None:
             self._deliver_record(event, "Success", "OnSuccess")
         elif event.invocations <= min(config.get("MaximumRetryAttempts", DEFAULT_MAX_RETRIES),
                                       len(RETRY_DELAYS_S)):

@@ -98,6 +98,15 @@ class VirtualClock:
             heapq.heapify(self._queue)
             return True
 
+    def discard_due(self) -> int:
+        """Drop every job due now (a loop the learner stopped); jobs due later stay. Returns how many."""
+        with self._lock:
+            keep = [job for job in self._queue if job.due > self._now]
+            dropped = len(self._queue) - len(keep)
+            self._queue[:] = keep
+            heapq.heapify(self._queue)
+            return dropped
+
     def add_settler(self, settle: Callable[[], None]) -> None:
         """Call `settle()` before each job and after the last: it returns once background work
         (threads of Step Functions executions) has caught up with the clock."""

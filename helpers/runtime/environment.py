@@ -1,29 +1,98 @@
-"""One Lambda execution environment: a function's unpacked code, imported once, reused warm.
+"""One Lambda execution environment: a process of its own running one function version's code.
 
-The init phase (the handler module's top level) runs once per environment; later invocations reuse
-the loaded module and whatever state it keeps (aws-semantics.md 2, L20). Each environment keeps its
-own copy of the function's modules, so two functions that both ship `lambda_function.py` never see
-each other's code.
+As on AWS (aws-semantics.md 2, L20), an environment is created on a cold start, runs the init phase
+once, is reused by later (warm) invocations with whatever state the code keeps, and is replaced after
+a timeout, a crash, an exit or running out of memory. Each environment is its own operating-system
+process (`worker`), so nothing its code does (exit, environment variables, monkeypatching a library,
+logging configuration) reaches the notebook or another function.
+
+Processes are forked from a warm server process that has already imported boto3 (multiprocessing's
+"forkserver" start method), so a cold start costs milliseconds; where fork is missing or unsafe
+(Windows, macOS) they are spawned instead: slower to start, the same behaviour.
 """
 from __future__ import annotations
 
 import contextlib
-import importlib
 import io
-import os
-import sys
+import multiprocessing
+import multiprocessing.spawn
+import signal
+import threading
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import ModuleType
 from typing import Any, Callable, Iterator
 
-from .errors import RuntimeFailure, TASK_ROOT
+from . import worker
 
-# Module names the runtime refuses as handler modules, as the Python runtime does.
-_BUILTINS = set(sys.builtin_module_names)
-# Environments whose code is running, innermost last (a handler that invokes another function synchronously).
-_ACTIVE: list["ExecutionEnvironment"] = []
+#: Real seconds an environment may go without a word before the lab gives up on it (a handler
+#: blocked in native code forever); the invocation is then reported as timed out.
+SILENCE_LIMIT_S = 120.0
+
+
+def _context() -> multiprocessing.context.BaseContext:
+    methods = multiprocessing.get_all_start_methods()
+    if "forkserver" in methods and multiprocessing.get_start_method(allow_none=True) != "spawn":
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload([f"{__package__}.worker_preload"])
+        return context
+    return multiprocessing.get_context("spawn")
+
+
+_CONTEXT = _context()
+
+
+def warm_up() -> None:
+    """Start the warm server process now, in the background, so the first cold start is quick."""
+    if _CONTEXT.get_start_method() == "forkserver":
+        import multiprocessing.forkserver
+
+        multiprocessing.forkserver.ensure_running()
+_STARTING = threading.Lock()
+
+
+@contextlib.contextmanager
+def _without_main_module() -> Iterator[None]:
+    """Start a process without re-running the notebook's or script's main module in it.
+
+    multiprocessing's forkserver and spawn import the parent's `__main__` in each new process; an
+    environment needs only `worker`, and a script without a `__name__ == "__main__"` guard would
+    otherwise run again inside every environment.
+    """
+    original = multiprocessing.spawn.get_preparation_data
+
+    def preparation_data(name: str) -> dict[str, Any]:
+        data = original(name)
+        data.pop("init_main_from_path", None)
+        data.pop("init_main_from_name", None)
+        return data
+
+    with _STARTING:
+        multiprocessing.spawn.get_preparation_data = preparation_data
+        try:
+            yield
+        finally:
+            multiprocessing.spawn.get_preparation_data = original
+
+
+@contextlib.contextmanager
+def _interrupts_deferred() -> Iterator[None]:
+    """Hold Jupyter's Stop (SIGINT) until the block is done, then raise it.
+
+    Starting a process is a conversation with the warm server process; cut in the middle, the server
+    would stop serving every later environment.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    pending: list[int] = []
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: pending.append(signum))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if pending:
+        raise KeyboardInterrupt
 
 
 @dataclass(frozen=True)
@@ -60,96 +129,84 @@ def unpack(zip_bytes: bytes, target: Path) -> Path:
     return target
 
 
+class EnvironmentEnded(Exception):
+    """The environment's process ended during a phase; `outcome` says how (exit code, log)."""
+
+    def __init__(self, kind: str, outcome: dict[str, Any]) -> None:
+        super().__init__(kind)
+        self.kind = kind
+        self.outcome = outcome
+
+
 @dataclass
 class ExecutionEnvironment:
-    """A warm or cold sandbox for one function version."""
+    """A warm or cold environment for one function version, and its process."""
 
     spec: FunctionSpec
     code_dir: Path
     layer_dirs: list[Path]
     log_stream: str
-    handler: Callable[[Any, Any], Any] | None = None
+    boot: dict[str, Any]
     busy: bool = False
     invocations: int = 0
-    _modules: dict[str, ModuleType] = field(default_factory=dict)
+    initialised: bool = False
+    _process: Any = field(default=None, repr=False)
+    _conn: Any = field(default=None, repr=False)
+
+    def start(self) -> None:
+        """Start the environment's process (the runtime starts; the function's code is not run yet)."""
+        parent, child = _CONTEXT.Pipe()
+        self._process = _CONTEXT.Process(target=worker.main, args=(child, self.boot), daemon=True,
+                                         name=f"lambda-env-{self.spec.name}")
+        with _interrupts_deferred(), _without_main_module():
+            try:
+                self._process.start()
+            except ConnectionRefusedError:  # the server process ended: start another, once
+                self._process.start()
+        child.close()
+        self._conn = parent
 
     @property
-    def search_path(self) -> list[str]:
-        paths = [str(self.code_dir)]
-        for layer in self.layer_dirs:
-            paths += [str(layer / "python"), str(layer / "python" / "lib" / "python3.12" / "site-packages"),
-                      str(layer)]
-        return paths
+    def alive(self) -> bool:
+        return self._process is not None and self._process.is_alive()
 
-    def _owns(self, module: ModuleType) -> bool:
-        origin = getattr(module, "__file__", None) or ""
-        return any(origin.startswith(p) for p in [str(self.code_dir), *map(str, self.layer_dirs)])
+    def run(self, kind: str, phase: dict[str, Any],
+            serve: Callable[[dict[str, Any]], tuple[str, dict[str, Any]]]) -> dict[str, Any]:
+        """Run the init or invoke phase; answer the code's AWS calls with `serve` meanwhile.
 
-    @contextlib.contextmanager
-    def activated(self) -> Iterator[None]:
-        """Make this environment's code importable (and its cwd the task root) for a while."""
-        saved_path, saved_cwd = list(sys.path), os.getcwd()
-        callers = self._hide_callers()
-        sys.path[:0] = self.search_path
-        sys.modules.update(self._modules)
-        loaded = len(sys.modules)
-        os.chdir(self.code_dir)
-        _ACTIVE.append(self)
-        try:
-            yield
-        finally:
-            _ACTIVE.remove(self)
-            os.chdir(saved_cwd)
-            sys.path[:] = saved_path
-            if len(sys.modules) != loaded:  # the code imported something: keep what is its own
-                for name, module in list(sys.modules.items()):
-                    if name not in self._modules and self._owns(module):
-                        self._modules[name] = module
-            for name in self._modules:
-                sys.modules.pop(name, None)
-            sys.modules.update(callers)
-
-    @staticmethod
-    def _hide_callers() -> dict[str, ModuleType]:
-        """Take the running callers' modules out of sys.modules until this environment is done.
-
-        A handler that invokes another function synchronously still has its `lambda_function` in
-        sys.modules; without this, the callee's cold start would import the caller's module.
+        Returns the phase's outcome; raises EnvironmentEnded if the process ended (exit, crash, out
+        of memory) or went silent. Any other interruption (KeyboardInterrupt) ends the process.
         """
-        if not _ACTIVE:
-            return {}
-        return {name: sys.modules.pop(name) for name, module in list(sys.modules.items())
-                if any(env._owns(module) for env in _ACTIVE)}
-
-    def initialise(self) -> None:
-        """Run the init phase: import the handler's module and find the handler.
-
-        Raises RuntimeFailure with the Python runtime's error types, or whatever the module's top
-        level raised.
-        """
-        module_name, _, function_name = self.spec.handler.rpartition(".")
-        if not module_name:
-            raise RuntimeFailure("Runtime.MalformedHandlerName",
-                                 f"Bad handler '{self.spec.handler}': not enough values to unpack "
-                                 "(expected 2, got 1)")
-        module_name = module_name.replace("/", ".")
-        if module_name.split(".")[0] in _BUILTINS:
-            raise RuntimeFailure("Runtime.BuiltInModuleConflict",
-                                 f"Cannot use built-in module {module_name} as a handler module")
-        importlib.invalidate_caches()
         try:
-            module = importlib.import_module(module_name)
-        except ImportError as err:
-            raise RuntimeFailure("Runtime.ImportModuleError",
-                                 f"Unable to import module '{module_name}': {err}") from None
-        except SyntaxError as err:
-            filename = (err.filename or "").replace(str(self.code_dir), TASK_ROOT)
-            raise RuntimeFailure(
-                "Runtime.UserCodeSyntaxError", f"Syntax error in module '{module_name}': {err}",
-                [f'  File "{filename}" Line {err.lineno}\n        {(err.text or "").strip()}\n'],
-            ) from None
-        handler = getattr(module, function_name, None)
-        if handler is None:
-            raise RuntimeFailure("Runtime.HandlerNotFound",
-                                 f"Handler '{function_name}' missing on module '{module_name}'")
-        self.handler = handler
+            self._conn.send((kind, phase))
+            while True:
+                if not self._conn.poll(SILENCE_LIMIT_S):
+                    raise EnvironmentEnded("silent", {})
+                try:
+                    message, body = self._conn.recv()
+                except (EOFError, OSError):
+                    raise EnvironmentEnded("exit", {"code": self._exitcode()}) from None
+                if message == "call":
+                    self._conn.send(serve(body))
+                elif message == "done":
+                    return body
+                else:  # "exit" or "oom": the process is ending; wait for it
+                    body.setdefault("code", self._exitcode())
+                    raise EnvironmentEnded(message, body)
+        except BaseException:
+            self.stop()
+            raise
+
+    def _exitcode(self) -> int:
+        self._process.join(5)
+        return self._process.exitcode if self._process.exitcode is not None else -9
+
+    def stop(self) -> None:
+        """End the environment's process (AWS shuts an environment down; its state is gone)."""
+        if self._process is None:
+            return
+        if self._process.is_alive():
+            self._process.kill()
+        self._process.join(5)
+        self._conn.close()
+        self._process = None

@@ -1,16 +1,24 @@
 """Error payloads in AWS's words for handler failures (aws-semantics.md 1.1, L6)."""
 from __future__ import annotations
 
+import signal
 import traceback
 from pathlib import Path
 from types import TracebackType
 
-#: Where Lambda unpacks a function's code; stack traces show this path, as on AWS.
+#: Where Lambda unpacks a function's code and its layers; stack traces show these paths, as on AWS.
 TASK_ROOT = "/var/task"
+LAYERS_ROOT = "/opt"
+#: The lab's own runtime code: the frames AWS's bootstrap would own, left out of stack traces.
+_RUNTIME_DIR = str(Path(__file__).resolve().parent)
 
 
 class InvocationTimeout(BaseException):
     """Raised inside a handler that runs past its timeout (BaseException: `except Exception` can't swallow it)."""
+
+
+class OutOfMemory(BaseException):
+    """Raised inside a handler whose environment has used more memory than its MemorySize."""
 
 
 class RuntimeFailure(Exception):
@@ -26,17 +34,49 @@ class RuntimeFailure(Exception):
         return {"errorMessage": self.message, "errorType": self.error_type, "stackTrace": self.trace}
 
 
-def stack_trace(tb: TracebackType | None, code_dir: Path) -> list[str]:
-    """The handler's own frames, formatted as the Python runtime does, with /var/task paths."""
-    frames = [f for f in traceback.extract_tb(tb) if f.filename.startswith(str(code_dir))]
-    lines = traceback.format_list(frames)
-    return [line.replace(str(code_dir), TASK_ROOT) for line in lines]
+def lambda_path(path: str, code_dir: Path, layer_dirs: list[Path]) -> str:
+    """A path in the lab's unpacked copy, as it reads on AWS (/var/task/..., /opt/...)."""
+    path = path.replace(str(code_dir), TASK_ROOT)
+    for layer in layer_dirs:
+        path = path.replace(str(layer), LAYERS_ROOT)
+    return path
 
 
-def exception_payload(error: BaseException, code_dir: Path) -> dict:
+def stack_trace(tb: TracebackType | None, code_dir: Path, layer_dirs: list[Path] = ()) -> list[str]:
+    """Every frame after the runtime's own, formatted as the Python runtime does, with Lambda's paths.
+
+    AWS's Python runtime keeps the frames of the function's code, its layers (/opt/python/...) and
+    the libraries they call; only its bootstrap's frames are left out.
+    """
+    frames = [f for f in traceback.extract_tb(tb) if not f.filename.startswith(_RUNTIME_DIR)]
+    return [lambda_path(line, code_dir, list(layer_dirs)) for line in traceback.format_list(frames)]
+
+
+def exception_payload(error: BaseException, code_dir: Path, layer_dirs: list[Path] = ()) -> dict:
     """`{errorMessage, errorType, stackTrace}` for an exception the handler raised."""
     return {
         "errorMessage": str(error),
         "errorType": type(error).__name__,
-        "stackTrace": stack_trace(error.__traceback__, code_dir),
+        "stackTrace": stack_trace(error.__traceback__, code_dir, layer_dirs),
     }
+
+
+def exit_reason(exitcode: int) -> str:
+    """How Lambda words an environment's process ending: 'exit status 1', 'signal: killed'."""
+    if exitcode < 0:
+        names = {"SIGKILL": "killed", "SIGABRT": "aborted", "SIGSEGV": "segmentation fault",
+                 "SIGINT": "interrupt", "SIGTERM": "terminated"}
+        try:
+            name = signal.Signals(-exitcode).name
+        except ValueError:  # a signal this platform does not name
+            name = str(-exitcode)
+        name = names.get(name, "killed" if -exitcode == 9 else name)
+        return f"Runtime exited with error: signal: {name}"
+    if exitcode == 0:
+        return "Runtime exited without providing a reason"
+    return f"Runtime exited with error: exit status {exitcode}"
+
+
+def exit_error(request_id: str, exitcode: int, error_type: str = "Runtime.ExitError") -> dict:
+    """The payload of an invocation whose environment's process ended (exit, crash, out of memory)."""
+    return {"errorType": error_type, "errorMessage": f"RequestId: {request_id} Error: {exit_reason(exitcode)}"}

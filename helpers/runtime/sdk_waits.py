@@ -15,7 +15,6 @@ import botocore.endpoint
 import botocore.waiter
 
 from .clock import VirtualClock
-from .lambda_runtime import in_invocation, lab_sleep
 
 
 class _ClockTime(types.SimpleNamespace):
@@ -26,9 +25,6 @@ class _ClockTime(types.SimpleNamespace):
         self._clock = clock
 
     def sleep(self, seconds: float) -> None:
-        if in_invocation():
-            lab_sleep(seconds)
-            return
         try:
             self._clock.advance(seconds=seconds)
         except RuntimeError:  # inside the clock's own work: the wait passes without moving it

@@ -1,0 +1,90 @@
+"""Counting the work a handler does, deterministically: Python lines executed, per thread.
+
+Runs inside an execution environment's process. Line events (`sys.settrace`) are the same on every
+run and every machine for the same code and input, unlike CPU time. The SDK's own code and the lab's
+runtime code are not counted line by line (`paused()` around them, and their files skipped): the
+duration model charges the SDK per client and per call instead (see `duration_model`).
+
+Every `CHECK_EVERY` lines of a thread, `on_check` runs: the environment uses it to stop a handler
+that has run past its timeout or its memory, at a point that is also the same on every run.
+"""
+from __future__ import annotations
+
+import contextlib
+import sys
+import threading
+from typing import Any, Callable, Iterator
+
+CHECK_EVERY = 1024
+
+
+class WorkMeter:
+    """Counts executed lines per thread while `running()`; skips files under `skip_prefixes`."""
+
+    def __init__(self, skip_prefixes: tuple[str, ...], on_check: Callable[[], None]) -> None:
+        self._skip_prefixes = skip_prefixes
+        self._skip: dict[str, bool] = {}
+        self._on_check = on_check
+        self._thread = threading.local()  # per thread (idents are reused; threads are not)
+        self.counts: list[list[int]] = []
+        self._paused = 0
+
+    def lines(self) -> list[int]:
+        """Lines counted so far in this measurement, one number per thread that ran code."""
+        return [cell[0] for cell in self.counts]
+
+    def reset(self) -> None:
+        self.counts = []
+        self._thread = threading.local()
+
+    @contextlib.contextmanager
+    def running(self) -> Iterator[None]:
+        """Count lines executed inside the block (and in threads it starts)."""
+        sys.settrace(self._global)
+        threading.settrace(self._global)
+        try:
+            yield
+        finally:
+            sys.settrace(None)
+            threading.settrace(None)  # type: ignore[arg-type]
+
+    @contextlib.contextmanager
+    def paused(self) -> Iterator[None]:
+        """Do not count the code called inside the block (it is charged another way); this thread
+        runs it untraced, at full speed."""
+        tracer = sys.gettrace()
+        sys.settrace(None)
+        self._paused += 1
+        try:
+            yield
+        finally:
+            self._paused -= 1
+            sys.settrace(tracer)
+
+    def _skipped(self, filename: str) -> bool:
+        skip = self._skip.get(filename)
+        if skip is None:
+            skip = self._skip[filename] = filename.startswith(self._skip_prefixes)
+        return skip
+
+    def _global(self, frame: Any, event: str, arg: Any) -> Callable[..., Any] | None:
+        if self._paused or self._skipped(frame.f_code.co_filename):
+            return None
+        tracer = getattr(self._thread, "tracer", None)
+        if tracer is None:
+            tracer = self._thread.tracer = self._new_tracer()
+        return tracer
+
+    def _new_tracer(self) -> Callable[..., Any]:
+        cell = [0]
+        self.counts.append(cell)
+        check = self._on_check
+
+        def local(frame: Any, event: str, arg: Any) -> Callable[..., Any]:
+            if event == "line":
+                cell[0] += 1
+                if not cell[0] % CHECK_EVERY:
+                    check()
+            return local
+
+        return local
