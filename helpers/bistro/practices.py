@@ -1,0 +1,102 @@
+"""Plumbing for notebook 08 (best practices and anti-patterns): deploy its handlers, build the
+Powertools layer, and add up what each contrast measured (invocations, billed time, dollars).
+
+    from helpers.bistro import practices
+    practices.function("glue", "glue.py", KITCHEN_QUEUE=url)   # notebooks/bistro/practices/glue.py
+    practices.queue("kitchen")                                 # (url, arn), created afresh
+    practices.bill(lab.trace(service="lambda"))                # per function: invocations, GB-s, USD
+
+Every create deletes what it is about to create first, so each cell can run twice.
+"""
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pandas as pd
+
+from ..cleanup import delete_if_exists
+from ..packaging import zip_code
+from ..source import read_code
+from .orchestration import create_table
+
+__all__ = ["CODE_DIR", "bill", "create_table", "function", "powertools_layer", "queue", "usd_per_million"]
+
+#: Where the handlers live, relative to notebooks/.
+CODE_DIR = "bistro/practices"
+#: AWS Lambda prices in us-east-1, x86 (aws-semantics.md 3 [L23][L29]): per request and per GB-second.
+REQUEST_USD, GB_SECOND_USD = 0.20 / 1_000_000, 0.0000166667
+
+
+def queue(name: str, **attributes: str) -> tuple[str, str]:
+    """A standard SQS queue created afresh (without the mappings that read its namesake); returns (URL, ARN)."""
+    delete_if_exists("queue", name)
+    sqs, lambda_ = boto3.client("sqs"), boto3.client("lambda")
+    url = sqs.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    for mapping in lambda_.list_event_source_mappings(EventSourceArn=arn)["EventSourceMappings"]:
+        lambda_.delete_event_source_mapping(UUID=mapping["UUID"])
+    return url, arn
+
+
+def function(name: str, code_file: str, role_arn: str | None = None, timeout: int = 10,
+             layers: tuple[str, ...] = (), **environment: str) -> str:
+    """Deploy `notebooks/bistro/practices/<code_file>` as function `name` (created afresh); returns its ARN."""
+    from ..lab import current
+
+    delete_if_exists("function", name)
+    return boto3.client("lambda").create_function(
+        FunctionName=name, Runtime="python3.12", Role=role_arn or current().role_arn,
+        Handler=f"{Path(code_file).stem}.handler", Timeout=timeout, Layers=list(layers),
+        Code={"ZipFile": zip_code(read_code(f"{CODE_DIR}/{code_file}"), Path(code_file).name)},
+        Environment={"Variables": environment})["FunctionArn"]
+
+
+def powertools_layer() -> str:
+    """Publish Powertools for AWS Lambda (Python) as a layer built from the installed PyPI package,
+    laid out as `pip install -t python/` would; returns the layer version's ARN."""
+    import aws_lambda_powertools
+    import typing_extensions
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for package in (Path(aws_lambda_powertools.__file__).parent, Path(typing_extensions.__file__)):
+            for path in [package] if package.is_file() else sorted(package.rglob("*.py")):
+                archive.write(path, "python/" + str(path.relative_to(package.parent)))
+    return boto3.client("lambda").publish_layer_version(
+        LayerName="powertools", Content={"ZipFile": buffer.getvalue()},
+        CompatibleRuntimes=["python3.12"])["LayerVersionArn"]
+
+
+def usd_per_million(billed_ms: float, memory_mb: int = 128) -> float:
+    """What a million invocations cost at this billed duration and memory (requests + GB-seconds)."""
+    return round(1_000_000 * (REQUEST_USD + billed_ms / 1000 * memory_mb / 1024 * GB_SECOND_USD), 2)
+
+
+def bill(trace: pd.DataFrame, memory_mb: int = 128) -> pd.DataFrame:
+    """Per function in a `lab.trace()` frame: invocations, billed ms, GB-seconds and USD (us-east-1 x86)."""
+    runs = trace[trace["function"].notna() & trace["billed_ms"].notna()]
+    table = runs.groupby("function").agg(invocations=("billed_ms", "size"), billed_ms=("billed_ms", "sum"))
+    table["GB-s"] = (table["billed_ms"] / 1000 * memory_mb / 1024).round(4)
+    table["USD"] = (table["invocations"] * REQUEST_USD + table["GB-s"] * GB_SECOND_USD).round(7)
+    return table.astype({"invocations": int, "billed_ms": int})
+
+
+def messages(url: str) -> list[dict[str, Any]]:
+    """The bodies of every message waiting in the queue (received, then made visible again)."""
+    sqs, found = boto3.client("sqs"), []
+    while batch := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=60).get("Messages"):
+        found += batch
+    for message in found:
+        sqs.change_message_visibility(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"], VisibilityTimeout=0)
+    return [json.loads(m["Body"]) for m in found]
+
+
+def items(table: str) -> list[dict[str, Any]]:
+    """Every item of a DynamoDB table, as plain values (strings and numbers)."""
+    pages = boto3.client("dynamodb").get_paginator("scan").paginate(TableName=table)
+    return [{k: next(iter(v.values())) for k, v in item.items()} for page in pages for item in page["Items"]]
