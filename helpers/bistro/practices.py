@@ -24,7 +24,8 @@ from ..packaging import zip_code
 from ..source import read_code
 from .orchestration import create_table
 
-__all__ = ["CODE_DIR", "bill", "create_table", "function", "powertools_layer", "queue", "usd_per_million"]
+__all__ = ["CODE_DIR", "audit", "bill", "create_table", "function", "items", "messages", "policy", "powertools_layer",
+           "queue", "usd_per_million"]
 
 #: Where the handlers live, relative to notebooks/.
 CODE_DIR = "bistro/practices"
@@ -100,3 +101,52 @@ def items(table: str) -> list[dict[str, Any]]:
     """Every item of a DynamoDB table, as plain values (strings and numbers)."""
     pages = boto3.client("dynamodb").get_paginator("scan").paginate(TableName=table)
     return [{k: next(iter(v.values())) for k, v in item.items()} for page in pages for item in page["Items"]]
+
+
+#: What each job of the bistro calls, on what (lith.py's jobs, and the charge handlers'): the least
+#: privilege its role needs. The lab does not enforce IAM; real AWS refuses any call not allowed here.
+JOB_PERMISSIONS: dict[str, dict[str, str]] = {
+    "place_order": {"dynamodb:PutItem": "arn:aws:dynamodb:us-east-1:123456789012:table/bistro-orders"},
+    "daily_report": {"s3:PutObject": "arn:aws:s3:::bistro-reports/*"},
+    "supplier_prices": {"events:PutEvents": "arn:aws:events:us-east-1:123456789012:event-bus/default"},
+    "charge": {"dynamodb:PutItem": "arn:aws:dynamodb:us-east-1:123456789012:table/charges",
+               "sqs:ReceiveMessage": "arn:aws:sqs:us-east-1:123456789012:charge-once",
+               "sqs:DeleteMessage": "arn:aws:sqs:us-east-1:123456789012:charge-once",
+               "sqs:GetQueueAttributes": "arn:aws:sqs:us-east-1:123456789012:charge-once"},
+}
+
+
+def policy(*jobs: str) -> dict[str, Any]:
+    """The IAM policy a function doing these jobs needs: one statement per action, on its resource only."""
+    wanted = {action: resource for job in jobs for action, resource in JOB_PERMISSIONS[job].items()}
+    return {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": action, "Resource": resource} for action, resource in sorted(wanted.items())]}
+
+
+def audit() -> pd.DataFrame:
+    """Every asynchronous edge in the lab (queue or stream -> function mappings, EventBridge rule ->
+    target): where its failures go (a DLQ or an on-failure destination) and whether an alarm watches it."""
+    lambda_, sqs, events = boto3.client("lambda"), boto3.client("sqs"), boto3.client("events")
+    alarms = boto3.client("cloudwatch").describe_alarms()["MetricAlarms"]
+    watched = {d["Value"] for a in alarms for d in a.get("Dimensions", []) if d["Name"] == "QueueName"}
+    rows = []
+    for mapping in lambda_.list_event_source_mappings()["EventSourceMappings"]:
+        source, function = mapping["EventSourceArn"], mapping["FunctionArn"].rsplit(":", 1)[1]
+        if ":sqs:" in source:
+            url = sqs.get_queue_url(QueueName=source.rsplit(":", 1)[1])["QueueUrl"]
+            redrive = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["RedrivePolicy"]).get("Attributes", {})
+            dlq = json.loads(redrive["RedrivePolicy"])["deadLetterTargetArn"] if redrive else ":"
+            edge = f"queue {source.rsplit(':', 1)[1]} → {function}"
+        else:  # a stream: failed batches go to the mapping's on-failure destination
+            dlq = mapping.get("DestinationConfig", {}).get("OnFailure", {}).get("Destination") or ":"
+            edge = f"stream of {source.split('/')[1]} → {function}"
+        rows.append(_edge(edge, dlq.rsplit(":", 1)[1], watched))
+    for rule in events.list_rules()["Rules"]:
+        for target in events.list_targets_by_rule(Rule=rule["Name"])["Targets"]:
+            dlq = target.get("DeadLetterConfig", {}).get("Arn", ":").rsplit(":", 1)[1]
+            rows.append(_edge(f"rule {rule['Name']} → {target['Arn'].rsplit(':', 1)[1]}", dlq, watched))
+    return pd.DataFrame(rows).set_index("edge")
+
+
+def _edge(edge: str, dlq: str, watched: set[str]) -> dict[str, str]:
+    return {"edge": edge, "failures go to": dlq or "nowhere", "alarm on it": "yes" if dlq in watched else "no"}

@@ -78,8 +78,8 @@ class Day:
                 ("served in time", "served late", "parked in the DLQ", "still retrying", "lost")}
         rows["charged twice"] = int((self.orders["charges"] > 1).sum())
         rows["invocations"], rows["billed ms"] = self.invocations, self.billed_ms
-        rows["USD per million such days"] = round(self.usd * 1_000_000, 2)
-        return pd.DataFrame({"the day": rows})
+        rows["USD for a million such days"] = round(self.usd * 1_000_000, 2)
+        return pd.Series(rows, name="the day", dtype=object).to_frame()
 
     def count(self, outcome: str) -> int:
         return int(self.orders["outcome"].eq(outcome).sum())
@@ -160,7 +160,7 @@ def _tally(entry: str, function: str | None, queue: dict[str, Any], opening: flo
         else:
             outcome = "lost"
         rows.append({"order": order_id, "outcome": outcome, "charges": len(times),
-                     "minutes to charge": round(times[0] / 60, 1) if times else None,
+                     "minutes to charge": round(times[0] / 60, 1) if times else "never",
                      "in the outage": OUTAGE_S[0] <= placed < OUTAGE_S[1]})
     trace = current().trace(service="lambda")
     bill = practices.bill(trace[(trace["seq"] > start_seq) & trace["function"].eq(function)])

@@ -8,7 +8,7 @@ import xml.dom.minidom  # the supplier's XML price list
 
 import boto3
 
-dynamodb, sqs, events, sns, s3 = (boto3.client(name) for name in ("dynamodb", "sqs", "events", "sns", "s3"))
+dynamodb, s3, events = boto3.client("dynamodb"), boto3.client("s3"), boto3.client("events")
 
 
 def place_order(event):
@@ -20,11 +20,15 @@ def daily_report(event):
     totals = [float(t) for t in event["totals"]]
     out = io.StringIO()
     csv.writer(out).writerow([len(totals), statistics.mean(totals)])
+    s3.put_object(Bucket=os.environ["REPORTS_BUCKET"], Key=f"{event['day']}.csv", Body=out.getvalue())
     return {"report": out.getvalue().strip()}
 
 
 def supplier_prices(event):
-    return {"items": len(xml.dom.minidom.parseString(event["xml"]).getElementsByTagName("item"))}
+    items = xml.dom.minidom.parseString(event["xml"]).getElementsByTagName("item")
+    events.put_events(Entries=[{"Source": "bistro.suppliers", "DetailType": "PricesReceived",
+                                "Detail": json.dumps({"items": len(items)})}])
+    return {"items": len(items)}
 
 
 JOBS = {"place_order": place_order, "daily_report": daily_report, "supplier_prices": supplier_prices}
