@@ -75,7 +75,7 @@ def powertools_layer() -> str:
 
 def usd_per_million(billed_ms: float, memory_mb: int = 128) -> float:
     """What a million invocations cost at this billed duration and memory (requests + GB-seconds)."""
-    return round(1_000_000 * (REQUEST_USD + billed_ms / 1000 * memory_mb / 1024 * GB_SECOND_USD), 2)
+    return round(float(1_000_000 * (REQUEST_USD + billed_ms / 1000 * memory_mb / 1024 * GB_SECOND_USD)), 2)
 
 
 def bill(trace: pd.DataFrame, memory_mb: int = 128) -> pd.DataFrame:
