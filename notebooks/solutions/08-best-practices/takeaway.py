@@ -3,8 +3,9 @@
 practices.function("takeaway", "charge_once.py", timeout=10,
                    CHARGES_TABLE="takeaway-charges", IDEMPOTENCY_TABLE="takeaway-idempotency")
 
-# A queue keeps every order until it is charged. It retries every 120 s (at least the function's 10 s
-# timeout) for 10 receives: 20 minutes, longer than the outage and within the time an order may wait.
+# A queue keeps every order until it is charged. It retries every 120 s (at least six times the function's
+# 10 s timeout, as AWS recommends) for 10 receives: 20 minutes, longer than the outage, and an order caught
+# by it is still charged within the 20 minutes it may wait.
 # Then the order that can never be charged moves to the DLQ, for a person (and an alarm) to see.
 dlq_url, dlq_arn = practices.queue("takeaway-dlq")
 orders_url, orders_arn = practices.queue("takeaway-orders", VisibilityTimeout="120", RedrivePolicy=json.dumps(
