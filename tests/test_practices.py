@@ -136,3 +136,11 @@ def test_a_stopped_recursive_loop_reads_as_such_in_a_trace_table(lab: helpers.La
     table = story(lab.trace(service="lambda"), "step", "outcome")
     assert (table["step"] == "handler runs").sum() == 16
     assert table[table["step"] == "loop detected"]["outcome"].eq("stopped: not run").any()
+
+
+def test_draw_design_keeps_only_the_design_s_resources(lab: helpers.Lab) -> None:
+    entry = design()
+    practices.queue("other")
+    source = practices.draw_design("takeaway").source
+    assert "takeaway-orders" in source and "takeaway-dlq" in source and "after 10 receives" in source
+    assert "other" not in source and entry.endswith("takeaway-orders")

@@ -24,7 +24,7 @@ from ..packaging import zip_code
 from ..source import read_code
 from .orchestration import create_table
 
-__all__ = ["CODE_DIR", "audit", "bill", "create_table", "function", "items", "messages", "policy", "powertools_layer",
+__all__ = ["CODE_DIR", "audit", "bill", "create_table", "draw_design", "function", "items", "messages", "policy", "powertools_layer",
            "queue", "usd_per_million"]
 
 #: Where the handlers live, relative to notebooks/.
@@ -150,3 +150,17 @@ def audit() -> pd.DataFrame:
 
 def _edge(edge: str, dlq: str, watched: set[str]) -> dict[str, str]:
     return {"edge": edge, "failures go to": dlq or "nowhere", "alarm on it": "yes" if dlq in watched else "no"}
+
+
+def draw_design(*prefixes: str, title: str = ""):  # noqa: ANN201 - a helpers.diagrams Diagram
+    """The lab's architecture diagram, cut to the resources whose names start with one of `prefixes`
+    (a design among everything else the notebook deployed) and the links between them."""
+    from ..diagrams.architecture import draw_inventory
+    from ..diagrams.inventory import Inventory, read_inventory
+    from ..lab import current
+
+    lab = current()
+    everything = read_inventory(lab.account_id, lab.region)
+    kept = {arn: r for arn, r in everything.resources.items() if r.name.startswith(prefixes) and not r.missing}
+    links = [link for link in everything.links if link.source in kept and link.target in kept]
+    return draw_inventory(Inventory(kept, links), legend=False, title=title)
