@@ -144,3 +144,11 @@ def test_draw_design_keeps_only_the_design_s_resources(lab: helpers.Lab) -> None
     source = practices.draw_design("takeaway").source
     assert "takeaway-orders" in source and "takeaway-dlq" in source and "after 10 receives" in source
     assert "other" not in source and entry.endswith("takeaway-orders")
+
+
+@pytest.mark.parametrize("entry", ["https://sqs.us-east-1.amazonaws.com/123456789012/no-such-queue", "no-such-function"])
+def test_a_design_the_day_cannot_run_against_gets_a_verdict_not_an_error(lab: helpers.Lab, entry: str) -> None:
+    day = capstone.run_day(entry)
+    verdict = capstone.takeaway(day)
+    assert not verdict.passed and "the day could not run against entry" in verdict.message
+    assert "Set entry" in verdict.hint and int(day.summary.loc["lost", "the day"]) == 0

@@ -70,6 +70,7 @@ class Day:
     billed_ms: int
     usd: float
     queue: dict[str, Any]         # the entry queue's settings ({} for a function entry)
+    problem: str = ""             # why the day could not run (a missing queue or function)
 
     @property
     def summary(self) -> pd.DataFrame:
@@ -116,7 +117,17 @@ def _send(entry: str, queue: dict[str, Any], order: dict[str, Any]) -> None:
 
 
 def run_day(entry: str) -> Day:
-    """Run the scripted day against `entry` (a queue URL or a function name) on the lab's clock."""
+    """Run the scripted day against `entry` (a queue URL or a function name) on the lab's clock.
+    Never raises: a design the day cannot run against comes back as a Day that says why."""
+    try:
+        return _run_day(entry)
+    except Exception as error:  # the learner's half-built design: the verdict explains
+        columns = ["outcome", "charges", "minutes to charge", "in the outage"]
+        return Day(str(entry), None, pd.DataFrame(columns=columns).rename_axis("order"), 0, 0, 0.0, {},
+                   problem=f"{type(error).__name__}: {error}")
+
+
+def _run_day(entry: str) -> Day:
     from ..lab import current
 
     lab, sqs = current(), boto3.client("sqs")
@@ -127,7 +138,7 @@ def run_day(entry: str) -> Day:
     function = queue.get("function") if queue else entry
     _fresh_tables()
     opening, outage = lab.now(), None
-    start_seq = len(lab.recorder.hops) and lab.recorder.hops[-1].seq
+    start_seq = lab.recorder.hops[-1].seq if lab.recorder.hops else -1
     moments = [(o["placed_s"], "order", o) for o in script()] + [(OUTAGE_S[0], "down", None), (OUTAGE_S[1], "up", None)]
     for at, kind, order in sorted(moments, key=lambda m: (m[0], ("up", "down", "order").index(m[1]))):
         lab.advance(seconds=at - (lab.now() - opening).total_seconds())
@@ -170,6 +181,10 @@ def _tally(entry: str, function: str | None, queue: dict[str, Any], opening: flo
 
 def _judge(day: Day) -> tuple[bool, str] | tuple[bool, str, str]:
     orders, q = day.orders, day.queue
+    if day.problem:
+        return (False, f"the day could not run against entry = {day.entry!r} ({day.problem}).",
+                "Set entry to your queue's URL (practices.queue returns (url, arn)) or to the name of a "
+                "function you deployed.")
     outage = orders[orders["in the outage"]]
     if not q:
         lost = int(outage["outcome"].eq("lost").sum())
