@@ -53,6 +53,14 @@ def test_the_input_transformer_replaces_the_glue_function(nb):
 
 
 @pytest.mark.notebooks
+def test_a_direct_service_integration_replaces_the_glue_task(nb):
+    """aws-semantics.md 6 [S7]: a Task state calls SQS SendMessage itself (request-response)."""
+    rows = table(nb, "direct-integration")
+    assert {name: (int(r["tickets"]), int(r["Lambda invocations"])) for name, r in rows.items()} == {
+        "ticket-via-glue": (10, 10), "ticket-direct": (10, 0)}
+
+
+@pytest.mark.notebooks
 def test_the_lith_inits_longer_needs_more_permissions_and_breaks_with_any_change(nb):
     """aws-semantics.md 2 [L20][L24]: init runs on every cold start and is billed."""
     cold = table(nb, "lith-init")
