@@ -175,7 +175,8 @@ def _names(path: Path) -> set[str]:
 
 def test_the_lab_set_holds_only_what_the_notebooks_need():
     lab = _names(ROOT / "requirements.txt")
-    assert lab == {"moto", "boto3", "jupyterlab", "ipykernel", "ipywidgets", "pandas", "graphviz", "matplotlib"}
+    assert lab == {"moto", "boto3", "jupyterlab", "ipykernel", "ipywidgets", "pandas", "graphviz", "matplotlib",
+                   "jsonschema", "aws-lambda-powertools"}
     elsewhere = _names(ROOT / "requirements-dev.txt") | _names(ROOT / "requirements-docs.txt") | _names(
         ROOT / "requirements-cli.txt")
     assert not lab & elsewhere and set(NOT_FOR_THE_LAB) & elsewhere == set(NOT_FOR_THE_LAB) - {"sphinx"} | (
