@@ -36,6 +36,7 @@ _STEPS = {
     ("lambda", "retry"): "retry scheduled", ("lambda", "expire"): "too old: expired",
     ("lambda", "drop"): "dropped", ("lambda", "destination"): "sent to a destination",
     ("lambda", "dead-letter"): "sent to the DLQ", ("lambda", "throttle"): "refused by Lambda",
+    ("lambda", "recursion-stop"): "loop detected",
     ("events", "match"): "rule matched", ("events", "deliver"): "delivered to a target",
     ("events", "retry"): "delivery retried", ("events", "dead-letter"): "sent to the target's DLQ",
     ("events", "drop"): "delivery dropped", ("sns", "deliver"): "delivered to a subscriber",
@@ -60,6 +61,8 @@ def outcome(row: pd.Series) -> str:
             row["outcome"], f"failed ({_text(row['error_type']) or 'error'})")
     if action == "throttle":
         return "throttled"
+    if action == "recursion-stop":
+        return "stopped: not run"
     if action == "retry":
         return f"next attempt in {detail.get('delay_s', 0):g} s"
     if action == "destination":

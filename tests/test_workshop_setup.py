@@ -177,8 +177,9 @@ def test_the_lab_set_holds_only_what_the_notebooks_need():
     lab = _names(ROOT / "requirements.txt")
     # jsonschema: notebook 04 checks events against their contracts (JSON Schema). greenlet: a waiting
     # Step Functions execution is a suspended greenlet and a clock job, not a parked thread (issue 15).
+    # aws-lambda-powertools: notebook 08 deploys it as a layer built from the installed package.
     assert lab == {"moto", "boto3", "jupyterlab", "ipykernel", "ipywidgets", "pandas", "graphviz", "matplotlib",
-                   "jsonschema", "greenlet"}
+                   "jsonschema", "greenlet", "aws-lambda-powertools"}
     elsewhere = _names(ROOT / "requirements-dev.txt") | _names(ROOT / "requirements-docs.txt") | _names(
         ROOT / "requirements-cli.txt")
     assert not lab & elsewhere and set(NOT_FOR_THE_LAB) & elsewhere == set(NOT_FOR_THE_LAB) - {"sphinx"} | (
