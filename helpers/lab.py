@@ -129,6 +129,7 @@ class Lab:
     def reset(self) -> None:
         """Delete every resource, forget every environment, and put the clock back to its start."""
         self.executions.abandon()
+        moto_core.forget_flow()  # a call cut short by Stop must not make later calls join its flow
         BackendDict.reset()  # moto's data only: its handlers for `requests` stay (mock_aws.reset drops them)
         sandbox.block_network()
         self.clock.reset()

@@ -71,3 +71,14 @@ def test_a_changed_signature_fails_at_first_use_naming_the_function():
     assert "moto.stepfunctions.parser.models:StepFunctionsParserBackend" in seen["message"]
     assert "(expected (self, as_written_for_an_older_moto))" in seen["message"]
     assert "pip install -r requirements.txt" in seen["message"]
+
+
+def test_reset_ends_a_flow_that_stop_cut_short(lab):
+    """A call interrupted by Stop never runs its after-call hook; after a reset, new calls start new flows
+    (else every later call would join one stale trace, and loop detection would count them together)."""
+    from helpers.motoext import core
+
+    with core.bound_trace("Root=1-00000000-stale"):
+        core._local.trace = "Root=1-00000000-stale"
+        lab.reset()
+        assert core.current_trace() is None

@@ -67,6 +67,11 @@ def current_trace() -> str | None:
     return getattr(_local, "trace", None)
 
 
+def forget_flow() -> None:
+    """End the flow this thread is in (after Stop cut a call short before its after-call hook ran)."""
+    _local.trace = None
+
+
 @contextlib.contextmanager
 def bound_trace(header: str | None) -> Iterator[None]:
     """Run a block as part of the flow `header` (None: outside any flow)."""
