@@ -2,16 +2,13 @@
 from __future__ import annotations
 
 import base64
-import io
 import json
-import zipfile
-from pathlib import Path
 
 import boto3
 import pytest
 
-import aws_lambda_powertools
 import helpers
+from helpers.bistro.practices import powertools_layer
 from helpers.runtime.clock import EPOCH
 
 POWERTOOLS_ENV = {"POWERTOOLS_SERVICE_NAME": "orders", "POWERTOOLS_METRICS_NAMESPACE": "Lab",
@@ -68,29 +65,16 @@ def handler(event, context):
 """
 
 
-def powertools_layer() -> bytes:
-    """A layer zip built from the installed package files, as `pip install -t python/` would lay it out."""
-    buffer = io.BytesIO()
-    packages = [Path(aws_lambda_powertools.__file__).parent, Path(__import__("typing_extensions").__file__)]
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for package in packages:
-            files = [package] if package.is_file() else sorted(package.rglob("*.py"))
-            for path in files:
-                archive.write(path, "python/" + str(path.relative_to(package.parent)))
-    return buffer.getvalue()
-
-
 @pytest.fixture
 def powertools(lab) -> None:
     client = boto3.client("lambda")
-    layer = client.publish_layer_version(LayerName="powertools", Content={"ZipFile": powertools_layer()},
-                                         CompatibleRuntimes=["python3.12"])
+    layer = powertools_layer()  # built from the installed PyPI package, as notebook 08 builds it
     boto3.client("dynamodb").create_table(
         TableName="idempotency", KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
         AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}], BillingMode="PAY_PER_REQUEST")
     client.create_function(FunctionName="orders", Runtime="python3.12", Role=lab.role_arn,
                            Handler="lambda_function.handler", Code={"ZipFile": helpers.zip_code(HANDLER)},
-                           Layers=[layer["LayerVersionArn"]], Environment={"Variables": POWERTOOLS_ENV})
+                           Layers=[layer], Environment={"Variables": POWERTOOLS_ENV})
 
 
 def invoke(event: dict) -> tuple[object, list[str]]:
