@@ -31,7 +31,7 @@ from . import worker
 #: Real seconds an environment may go without a word before the lab gives up on it (a handler
 #: blocked in native code forever); the invocation is then reported as timed out.
 SILENCE_LIMIT_S = 120.0
-#: A process's sentinel can be watched with `select` (a file descriptor, not a Windows handle).
+#: A process's sentinel and pipe can be watched with `select` (file descriptors, not Windows handles).
 _SENTINEL_SELECTABLE = os.name == "posix"
 
 
@@ -188,16 +188,16 @@ class ExecutionEnvironment:
         of memory) or went silent. Any other interruption (KeyboardInterrupt) ends the process.
         """
         try:
-            self._conn.send((kind, phase))
+            worker.send(self._conn, (kind, phase))
             while True:
-                if not self._conn.poll(SILENCE_LIMIT_S):
+                if not self._readable(SILENCE_LIMIT_S):
                     raise EnvironmentEnded("silent", {})
                 try:
                     message, body = self._conn.recv()
                 except (EOFError, OSError):
                     raise EnvironmentEnded("exit", {"code": self._exitcode()}) from None
                 if message == "call":
-                    self._conn.send(serve(body))
+                    worker.send(self._conn, serve(body))
                 elif message == "done":
                     return body
                 else:  # "exit" or "oom": the process is ending; wait for it
@@ -206,6 +206,12 @@ class ExecutionEnvironment:
         except BaseException:
             self.stop()
             raise
+
+    def _readable(self, timeout_s: float) -> bool:
+        """Whether the process has said something (or ended) within `timeout_s`."""
+        if _SENTINEL_SELECTABLE:  # one select(); Connection.poll builds a selector per call
+            return bool(select.select([self._conn.fileno()], [], [], timeout_s)[0])
+        return self._conn.poll(timeout_s)
 
     def _exitcode(self) -> int:
         self._process.join(5)
