@@ -20,6 +20,7 @@ from moto.awslambda.exceptions import ValidationException
 from moto.awslambda.models import EventInvokeConfig, lambda_backends
 from moto.core.exceptions import JsonRESTError
 from moto.moto_api._internal import mock_random
+from werkzeug.datastructures import Headers
 
 from . import lambda_validation
 from .core import notify
@@ -116,6 +117,9 @@ def is_throttled(fn: Any) -> bool:
 
 
 def _header(headers: Any, name: str, default: str) -> str:
+    if isinstance(headers, Headers):  # moto's request headers: looked up without case already
+        value = headers.get(name)
+        return default if value is None else str(value)
     for key, value in dict(headers or {}).items():
         if key.lower() == name.lower():
             return str(value)

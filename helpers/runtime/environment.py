@@ -13,9 +13,12 @@ Processes are forked from a warm server process that has already imported boto3 
 from __future__ import annotations
 
 import contextlib
+import functools
 import io
 import multiprocessing
 import multiprocessing.spawn
+import os
+import select
 import signal
 import threading
 import zipfile
@@ -28,6 +31,8 @@ from . import worker
 #: Real seconds an environment may go without a word before the lab gives up on it (a handler
 #: blocked in native code forever); the invocation is then reported as timed out.
 SILENCE_LIMIT_S = 120.0
+#: A process's sentinel and pipe can be watched with `select` (file descriptors, not Windows handles).
+_SENTINEL_SELECTABLE = os.name == "posix"
 
 
 def _context() -> multiprocessing.context.BaseContext:
@@ -112,7 +117,7 @@ class FunctionSpec:
     layers: tuple[tuple[str, bytes], ...] = ()
     region: str = "us-east-1"
 
-    @property
+    @functools.cached_property
     def key(self) -> tuple:
         """Environments are shared only by invocations of the same code and configuration."""
         return (self.arn, self.version, self.code_sha, self.handler, self.runtime, self.memory_mb,
@@ -168,7 +173,12 @@ class ExecutionEnvironment:
 
     @property
     def alive(self) -> bool:
-        return self._process is not None and self._process.is_alive()
+        process = self._process
+        if process is None:
+            return False
+        if _SENTINEL_SELECTABLE and not select.select([process.sentinel], [], [], 0)[0]:
+            return True  # the sentinel becomes readable when the process ends: cheaper than a selector
+        return process.is_alive()
 
     def run(self, kind: str, phase: dict[str, Any],
             serve: Callable[[dict[str, Any]], tuple[str, dict[str, Any]]]) -> dict[str, Any]:
@@ -178,16 +188,16 @@ class ExecutionEnvironment:
         of memory) or went silent. Any other interruption (KeyboardInterrupt) ends the process.
         """
         try:
-            self._conn.send((kind, phase))
+            worker.send(self._conn, (kind, phase))
             while True:
-                if not self._conn.poll(SILENCE_LIMIT_S):
+                if not self._readable(SILENCE_LIMIT_S):
                     raise EnvironmentEnded("silent", {})
                 try:
                     message, body = self._conn.recv()
                 except (EOFError, OSError):
                     raise EnvironmentEnded("exit", {"code": self._exitcode()}) from None
                 if message == "call":
-                    self._conn.send(serve(body))
+                    worker.send(self._conn, serve(body))
                 elif message == "done":
                     return body
                 else:  # "exit" or "oom": the process is ending; wait for it
@@ -196,6 +206,12 @@ class ExecutionEnvironment:
         except BaseException:
             self.stop()
             raise
+
+    def _readable(self, timeout_s: float) -> bool:
+        """Whether the process has said something (or ended) within `timeout_s`."""
+        if _SENTINEL_SELECTABLE:  # one select(); Connection.poll builds a selector per call
+            return bool(select.select([self._conn.fileno()], [], [], timeout_s)[0])
+        return self._conn.poll(timeout_s)
 
     def _exitcode(self) -> int:
         self._process.join(5)

@@ -20,6 +20,7 @@ import io
 import json
 import logging
 import os
+import pickle
 import signal
 import sys
 from pathlib import Path
@@ -53,6 +54,12 @@ def _peak_rss_kb() -> int:
         return 0
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return peak // 1024 if sys.platform == "darwin" else peak  # macOS reports bytes
+
+
+def send(conn: Any, message: tuple[str, Any]) -> None:
+    """Send one message over an environment's pipe (either way). Messages are plain data, so the
+    standard pickler does: multiprocessing's own builds a dispatch table per message."""
+    conn.send_bytes(pickle.dumps(message, pickle.HIGHEST_PROTOCOL))
 
 
 class SandboxRefusal(ConnectionError):
@@ -215,7 +222,7 @@ class Environment:
         """Forward one botocore request to the lab and wait for the answer."""
         phase = self.phase
         request["at_ms"] = self.elapsed_ms()
-        self.conn.send(("call", request))
+        send(self.conn, ("call", request))
         kind, answer = self.conn.recv()
         if phase is not None:
             phase.wait_ms += answer.get("wait_ms", 0.0) if isinstance(answer, dict) else 0.0
@@ -225,7 +232,7 @@ class Environment:
 
     def _end(self, code: int) -> None:
         """`os._exit` in the function's code: tell the lab what was logged, then end the process."""
-        self.conn.send(("exit", {"code": code, **self._outcome()}))
+        send(self.conn, ("exit", {"code": code, **self._outcome()}))
         _real_exit(code)
 
     def _outcome(self, **fields: Any) -> dict[str, Any]:
@@ -253,7 +260,7 @@ class Environment:
             timed_out = True
         except OutOfMemory:
             self.phase.stopped_ms = self.elapsed_ms()
-            self.conn.send(("oom", self._outcome()))
+            send(self.conn, ("oom", self._outcome()))
             os.kill(os.getpid(), getattr(signal, "SIGKILL", signal.SIGTERM))
         except RuntimeFailure as failure:
             error = failure.payload()
@@ -369,7 +376,7 @@ def main(conn: Any, boot: dict[str, Any]) -> None:
         except (EOFError, OSError):
             _real_exit(0)
         try:
-            conn.send(("done", env.run(kind, spec)))
+            send(conn, ("done", env.run(kind, spec)))
         except SystemExit as exit_:  # sys.exit()/exit() in the function's code ends its environment
             code = exit_.code if isinstance(exit_.code, int) else (0 if exit_.code is None else 1)
             if exit_.code is not None and not isinstance(exit_.code, int):
