@@ -155,7 +155,7 @@ def test_the_notebook_opens_and_closes_like_the_others():
         assert part in first
     for part in ("## Summary", "## On real AWS", "## Review questions", "## Further reading", "SVS402",
                  "operator-guide/anti-patterns", "docs.powertools.aws.dev", "Heitor Lessa", "00-welcome.ipynb",
-                 "README.md", "aws.amazon.com/lambda/pricing"):
+                 "INSTRUCTORS.md", "aws.amazon.com/lambda/pricing"):
         assert part in last, part
     code = [cell.source for cell in source.cells if cell.cell_type == "code"]
     assert max(len(c.splitlines()) for c in code) <= 25

@@ -153,14 +153,21 @@ def test_graphviz_missing_without_root_names_the_fix(monkeypatch, capsys):
 @pytest.mark.skipif(shutil.which("make") is None, reason="the make route needs make")
 def test_make_lab_checks_first_and_installs_through_the_python_route():
     """`make lab` runs the pre-flight, then the same set-up script, and never the tests' packages."""
-    plan = subprocess.run(["make", "-n", "-B", "lab"], cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    def make_plan(target: str) -> subprocess.CompletedProcess:
+        # As a user types it: not as a sub-make of the `make test` that may be running this suite (which
+        # would print "Entering directory" and pass its flags down).
+        env = {k: v for k, v in os.environ.items() if k not in ("MAKELEVEL", "MAKEFLAGS", "MFLAGS")}
+        return subprocess.run(["make", "-n", "-B", target], cwd=ROOT, capture_output=True, text=True, check=True,
+                              env=env)
+
+    plan = make_plan("lab").stdout
     lines = plan.splitlines()
     assert lines[0] == "python3 helpers/preflight.py --make"
     assert "python3 helpers/setup.py env" in lines and "python3 helpers/setup.py dot" in lines
     assert "requirements-dev" not in plan and "requirements-docs" not in plan and "--test" not in plan
-    test_plan = subprocess.run(["make", "-n", "-B", "test"], cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    test_plan = make_plan("test").stdout
     assert "python3 helpers/setup.py env --test" in test_plan.splitlines()
-    server_plan = subprocess.run(["make", "-n", "-B", "server"], cwd=ROOT, capture_output=True, text=True, check=True)
+    server_plan = make_plan("server")
     assert server_plan.stdout.splitlines()[-1] == ".venv/bin/python -m helpers.server --port 4599"
 
 
