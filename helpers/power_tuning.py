@@ -14,32 +14,11 @@ from typing import Any
 
 import pandas as pd
 
-from .data import load
+from .prices import ARCHITECTURES, gb_second_price, prices, request_price
 from .runtime.duration_model import MAX_VCPUS, ONE_VCPU_MB, vcpus
 
-#: data/lambda-prices.json: AWS Lambda's us-east-1 price table, with its sources (data/README.md).
-PRICE_FILE = "lambda-prices.json"
-ARCHITECTURES = ("x86_64", "arm64")
 #: The tool's smallest power value: its prices are the 128 MB price scaled by memory / 128.
 MIN_RAM_MB = 128
-
-
-def prices() -> dict[str, Any]:
-    """The price table (us-east-1, USD)."""
-    return load(PRICE_FILE)
-
-
-def gb_second_price(architecture: str = "x86_64", table: dict | None = None) -> float:
-    """Price of one GB-second on `architecture`, in the first monthly tier (what most accounts pay)."""
-    table = table or prices()
-    if architecture not in table["duration"]:
-        raise ValueError(f"Unknown architecture {architecture!r}: use one of {', '.join(ARCHITECTURES)}.")
-    return table["duration"][architecture][0]["price_per_gb_second"]
-
-
-def request_price(table: dict | None = None) -> float:
-    """Price of one request (invocation)."""
-    return (table or prices())["requests"]["price_per_million"] / 1e6
 
 
 def millisecond_price(memory_mb: int, architecture: str = "x86_64", table: dict | None = None) -> float:

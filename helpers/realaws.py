@@ -32,6 +32,7 @@ import botocore.session
 from botocore.exceptions import ClientError
 
 from .packaging import zip_code
+from .prices import gb_second_price, request_price, state_transition_price
 
 TAG_KEY = "serverless-patterns-lab"
 #: What AWSLambdaBasicExecutionRole allows (writing the function's logs), inline so it goes with the role.
@@ -40,8 +41,8 @@ BASIC_EXECUTION = {"Version": "2012-10-17", "Statement": [{
     "Resource": "*"}]}
 #: us-east-1 list prices (USD) the estimate uses: Lambda [L23][L30], Step Functions Standard [S3],
 #: SQS standard queues [WS1], EventBridge custom events [WS2] (aws-semantics.md, Sources).
-PRICES = {"lambda_request": 0.20 / 1e6, "lambda_gb_second": 0.0000166667, "sqs_request": 0.40 / 1e6,
-          "eventbridge_event": 1.00 / 1e6, "stepfunctions_transition": 0.025 / 1000}
+PRICES = {"lambda_request": request_price(), "lambda_gb_second": gb_second_price(), "sqs_request": 0.40 / 1e6,
+          "eventbridge_event": 1.00 / 1e6, "stepfunctions_transition": state_transition_price()}
 
 
 class RealAwsDisabled(RuntimeError):

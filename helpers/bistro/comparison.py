@@ -21,6 +21,7 @@ import boto3
 import pandas as pd
 
 from ..lab import current
+from ..prices import gb_second_price, request_price, state_transition_price
 from . import choreography, hybrid, orchestration
 
 DESIGNS = ("choreography", "orchestration", "hybrid")
@@ -30,8 +31,8 @@ COOKS = {"choreography": "kitchen", "orchestration": "bistro-prepare-line", "hyb
 #: requests and x86 GB-seconds (aws.amazon.com/lambda/pricing), DynamoDB on-demand write request
 #: units (aws.amazon.com/dynamodb/pricing/on-demand), Step Functions Standard state transitions
 #: (aws.amazon.com/step-functions/pricing).
-PRICES = {"custom events": 1.00 / 1e6, "Lambda requests": 0.20 / 1e6, "Lambda GB-seconds": 0.0000166667,
-          "DynamoDB write units": 0.625 / 1e6, "state transitions": 0.025 / 1000}
+PRICES = {"custom events": 1.00 / 1e6, "Lambda requests": request_price(), "Lambda GB-seconds": gb_second_price(),
+          "DynamoDB write units": 0.625 / 1e6, "state transitions": state_transition_price()}
 OUTCOMES = ("delivered", "cancelled", "stuck")
 
 

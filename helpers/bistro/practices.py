@@ -21,6 +21,7 @@ import pandas as pd
 
 from ..cleanup import delete_if_exists
 from ..packaging import zip_code
+from ..prices import gb_second_price, request_price
 from ..source import read_code
 from .orchestration import create_table
 
@@ -30,7 +31,7 @@ __all__ = ["CODE_DIR", "audit", "bill", "create_table", "draw_design", "function
 #: Where the handlers live, relative to notebooks/.
 CODE_DIR = "bistro/practices"
 #: AWS Lambda prices in us-east-1, x86 (aws-semantics.md 3 [L23][L29]): per request and per GB-second.
-REQUEST_USD, GB_SECOND_USD = 0.20 / 1_000_000, 0.0000166667
+REQUEST_USD, GB_SECOND_USD = request_price(), gb_second_price("x86_64")
 
 
 def queue(name: str, **attributes: str) -> tuple[str, str]:
