@@ -52,7 +52,34 @@ def warm_up() -> None:
     if _CONTEXT.get_start_method() == "forkserver":
         import multiprocessing.forkserver
 
-        multiprocessing.forkserver.ensure_running()
+        with _servers_in_their_own_process_group():
+            multiprocessing.forkserver.ensure_running()
+
+
+@contextlib.contextmanager
+def _servers_in_their_own_process_group() -> Iterator[None]:
+    """Start multiprocessing's server processes (the forkserver and its resource tracker) each in a
+    process group of its own.
+
+    On shutdown ipykernel signals every process in the kernel's process group and waits until none is
+    left; the resource tracker ignores SIGTERM by design, so every kernel shutdown waited 2.5 s until
+    Jupyter gave up and killed it. Outside the group the servers are not the kernel's to stop: each
+    ends when the notebook's process ends (its pipe from that process closes), and the environments
+    end with the forkserver (`worker._end_with_parent`).
+    """
+    import multiprocessing.util
+    import subprocess
+
+    original = multiprocessing.util.spawnv_passfds
+
+    def spawn(path: str, args: list[str], passfds: Any) -> int:
+        return subprocess.Popen(args, executable=path, pass_fds=tuple(passfds), process_group=0).pid
+
+    multiprocessing.util.spawnv_passfds = spawn
+    try:
+        yield
+    finally:
+        multiprocessing.util.spawnv_passfds = original
 _STARTING = threading.Lock()
 
 

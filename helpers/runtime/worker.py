@@ -366,8 +366,36 @@ class _LambdaLogHandler(logging.Handler):
                                f"{record.getMessage()}")
 
 
+def _end_with_parent() -> None:
+    """End this process when the process that started it ends (the warm server, which ends with the
+    notebook's process), so a handler still running when the notebook is killed does not outlive it.
+
+    The server ends when every copy of its lifeline from the notebook's process is closed, and
+    multiprocessing hands one to each process it forks: closed here, or a busy environment would keep
+    the server alive and the server would keep it alive. Linux then kills the environment when the
+    server ends (PR_SET_PDEATHSIG); elsewhere it ends when it next reads its closed pipe.
+    """
+    import multiprocessing.forkserver
+
+    server = multiprocessing.forkserver._forkserver
+    if server._forkserver_alive_fd is not None:
+        os.close(server._forkserver_alive_fd)
+        server._forkserver_alive_fd = None
+    if sys.platform != "linux":
+        return
+    import ctypes
+
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+    if os.getppid() == 1:  # the parent ended before the request took effect
+        _real_exit(0)
+
+
 def main(conn: Any, boot: dict[str, Any]) -> None:
     """The environment's process: set up, then run phases until the lab closes the pipe."""
+    _end_with_parent()
     env = Environment(conn, boot)
     env.install()
     while True:
