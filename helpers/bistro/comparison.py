@@ -17,9 +17,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import boto3
 import pandas as pd
 
+from ..clients import client
 from ..lab import current
 from ..prices import gb_second_price, request_price, state_transition_price
 from . import choreography, hybrid, orchestration
@@ -85,7 +85,7 @@ def _place(design: str, order: dict[str, Any], arns: dict[str, str]) -> None:
     if design != "orchestration":
         choreography.place(order)
         return
-    boto3.client("stepfunctions").start_execution(
+    client("stepfunctions").start_execution(
         stateMachineArn=arns["state_machine"], name=order["order_id"], input=json.dumps(order))
     orchestration.couriers_accept([order["order_id"]])
 
