@@ -20,6 +20,7 @@ from typing import Any
 import pandas as pd
 
 from ..clients import client
+from ..data import load
 from ..lab import current
 from ..prices import gb_second_price, request_price, state_transition_price
 from . import choreography, hybrid, orchestration
@@ -34,6 +35,8 @@ COOKS = {"choreography": "kitchen", "orchestration": "bistro-prepare-line", "hyb
 PRICES = {"custom events": 1.00 / 1e6, "Lambda requests": request_price(), "Lambda GB-seconds": gb_second_price(),
           "DynamoDB write units": 0.625 / 1e6, "state transitions": state_transition_price()}
 OUTCOMES = ("delivered", "cancelled", "stuck")
+#: Portions of every menu item the kitchen has for the comparison: more than 300 orders need.
+LUNCH_PORTIONS = 500
 
 
 @dataclass
@@ -56,7 +59,7 @@ def deploy(design: str) -> dict[str, str]:
     if design == "orchestration":
         return orchestration.deploy()
     arns = hybrid.deploy() if design == "hybrid" else choreography.deploy()
-    choreography.stock_kitchen({"m04": choreography.DEFAULT_PORTIONS})
+    choreography.stock_kitchen({item["id"]: LUNCH_PORTIONS for item in load("menu.json")["items"]})
     return arns
 
 

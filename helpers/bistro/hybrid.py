@@ -74,7 +74,9 @@ def kitchen_execution(order_id: str) -> dict[str, object]:
     sfn = client("stepfunctions")
     machine = next(m["stateMachineArn"] for m in sfn.list_state_machines()["stateMachines"]
                    if m["name"] == STATE_MACHINE)
-    for execution in sfn.list_executions(stateMachineArn=machine)["executions"]:
+    executions = (execution for page in sfn.get_paginator("list_executions").paginate(stateMachineArn=machine)
+                  for execution in page["executions"])
+    for execution in executions:                          # newest first
         described = sfn.describe_execution(executionArn=execution["executionArn"])
         if json.loads(described["input"])["detail"]["order_id"] == order_id:
             return described
