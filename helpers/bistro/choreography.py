@@ -200,13 +200,16 @@ def simulate(orders: Iterable[dict[str, Any] | str], *, every_s: float = 60.0, f
 # -- reading a flow --------------------------------------------------------------------------
 def published(frame: pd.DataFrame) -> pd.Series:
     """The detail-type each PutEvents row of a trace published (other rows: "")."""
-    def detail_type(row: Any) -> str:
-        if (row.service, row.action) != ("events", "PutEvents") or not isinstance(row.detail, dict):
+    def detail_type(detail: Any) -> str:
+        if not isinstance(detail, dict):
             return ""
-        entries = (row.detail.get("params") or {}).get("Entries") or []
+        entries = (detail.get("params") or {}).get("Entries") or []
         return ", ".join(entry.get("DetailType", "?") for entry in entries)
 
-    return pd.Series([detail_type(row) for row in frame.itertuples()], index=frame.index, dtype=str)
+    types = pd.Series("", index=frame.index, dtype=str)
+    puts = frame.loc[frame["service"].eq("events") & frame["action"].eq("PutEvents"), "detail"]
+    types[puts.index] = [detail_type(detail) for detail in puts]
+    return types
 
 
 def usage(frame: pd.DataFrame, memory_mb: int = 128) -> pd.Series:
