@@ -217,7 +217,7 @@ def explorer(orders: Sequence[dict[str, Any]], runs: Sequence[Run] = (), seed: i
     """A slider for the cook's failure rate and the designs' totals side by side at that rate.
 
     Each rate's runs are kept, so moving back to a rate is instant; `runs` (at one rate) seed the
-    cache. Moving to a new rate runs every design again (a few seconds)."""
+    cache. Moving to a new rate runs every design again: about half a minute for 200 orders."""
     import ipywidgets as widgets
     from IPython.display import display
 
