@@ -6,20 +6,14 @@ exactly as on AWS while making the cell safe to re-run.
 """
 from __future__ import annotations
 
-import functools
-from typing import Any, Callable
+from typing import Callable
 
-import boto3
 from botocore.exceptions import ClientError
+
+from .clients import client as _client
 
 _MISSING = {"ResourceNotFoundException", "AWS.SimpleQueueService.NonExistentQueue", "NotFound",
             "StateMachineDoesNotExist", "NotFoundException", "QueueDoesNotExist"}
-
-
-@functools.lru_cache(maxsize=None)
-def _client(service: str) -> Any:
-    """One client per service: creating a boto3 client costs more than the call it makes."""
-    return boto3.client(service)
 
 
 def _function(name: str) -> None:

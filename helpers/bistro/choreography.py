@@ -16,10 +16,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-import boto3
 import pandas as pd
 
 from ..cleanup import delete_if_exists
+from ..clients import client
 from ..data import load
 from ..lab import current
 from ..packaging import zip_code
@@ -75,7 +75,7 @@ DEFAULT_PORTIONS = 40
 def timeline(order_id: str | None = None) -> pd.DataFrame:
     """The observer's timeline (of one order, or of all), in the order it received the events:
     order_id, seq, time, event. Reads the table with `query` (one order) or `scan` (all)."""
-    dynamodb = boto3.client("dynamodb")
+    dynamodb = client("dynamodb")
     if order_id is None:
         pages = dynamodb.get_paginator("scan").paginate(TableName=OBSERVER.table_name)
     else:
@@ -96,12 +96,12 @@ def contexts_table() -> pd.DataFrame:
 
 
 def _clients() -> tuple[Any, Any, Any]:
-    return boto3.client("events"), boto3.client("dynamodb"), boto3.client("lambda")
+    return client("events"), client("dynamodb"), client("lambda")
 
 
 def create_bus(archive: bool = True) -> str:
     """A new `bistro` bus (the old one, its rules and its archive deleted), archiving every Bistro event."""
-    events = boto3.client("events")
+    events = client("events")
     if any(a["ArchiveName"] == ARCHIVE for a in events.list_archives()["Archives"]):
         events.delete_archive(ArchiveName=ARCHIVE)
     delete_if_exists("bus", BUS)
@@ -135,7 +135,7 @@ def deploy_context(context: Context | str) -> str:
 def stock_kitchen(portions: dict[str, int] | None = None) -> None:
     """Fill the kitchen's table with the portions of every menu item (`OPENING_STOCK` by default)."""
     stock = {item["id"]: DEFAULT_PORTIONS for item in load("menu.json")["items"]} | (portions or OPENING_STOCK)
-    boto3.client("dynamodb").batch_write_item(RequestItems={CONTEXTS["kitchen"].table_name: [
+    client("dynamodb").batch_write_item(RequestItems={CONTEXTS["kitchen"].table_name: [
         {"PutRequest": {"Item": {"id": {"S": item_id}, "portions": {"N": str(count)}}}} for item_id, count in stock.items()]})
 
 
@@ -166,7 +166,7 @@ def request(order: dict[str, Any] | str) -> dict[str, Any]:
 
 def place(order: dict[str, Any] | str) -> dict[str, Any]:
     """Send an order to the ordering context, as the API would; returns its parsed answer."""
-    response = boto3.client("lambda").invoke(FunctionName="ordering", Payload=json.dumps(request(order)))
+    response = client("lambda").invoke(FunctionName="ordering", Payload=json.dumps(request(order)))
     answer = json.loads(response["Payload"].read())
     if "FunctionError" in response:
         raise RuntimeError(f"ordering failed: {answer}")
@@ -200,13 +200,16 @@ def simulate(orders: Iterable[dict[str, Any] | str], *, every_s: float = 60.0, f
 # -- reading a flow --------------------------------------------------------------------------
 def published(frame: pd.DataFrame) -> pd.Series:
     """The detail-type each PutEvents row of a trace published (other rows: "")."""
-    def detail_type(row: Any) -> str:
-        if (row.service, row.action) != ("events", "PutEvents") or not isinstance(row.detail, dict):
+    def detail_type(detail: Any) -> str:
+        if not isinstance(detail, dict):
             return ""
-        entries = (row.detail.get("params") or {}).get("Entries") or []
+        entries = (detail.get("params") or {}).get("Entries") or []
         return ", ".join(entry.get("DetailType", "?") for entry in entries)
 
-    return pd.Series([detail_type(row) for row in frame.itertuples()], index=frame.index, dtype=str)
+    types = pd.Series("", index=frame.index, dtype=str)
+    puts = frame.loc[frame["service"].eq("events") & frame["action"].eq("PutEvents"), "detail"]
+    types[puts.index] = [detail_type(detail) for detail in puts]
+    return types
 
 
 def usage(frame: pd.DataFrame, memory_mb: int = 128) -> pd.Series:

@@ -17,9 +17,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import boto3
 import pandas as pd
 
+from ..clients import client
+from ..data import load
 from ..lab import current
 from ..prices import gb_second_price, request_price, state_transition_price
 from . import choreography, hybrid, orchestration
@@ -34,6 +35,8 @@ COOKS = {"choreography": "kitchen", "orchestration": "bistro-prepare-line", "hyb
 PRICES = {"custom events": 1.00 / 1e6, "Lambda requests": request_price(), "Lambda GB-seconds": gb_second_price(),
           "DynamoDB write units": 0.625 / 1e6, "state transitions": state_transition_price()}
 OUTCOMES = ("delivered", "cancelled", "stuck")
+#: Portions of every menu item the kitchen has for the comparison: more than 300 orders need.
+LUNCH_PORTIONS = 500
 
 
 @dataclass
@@ -56,7 +59,7 @@ def deploy(design: str) -> dict[str, str]:
     if design == "orchestration":
         return orchestration.deploy()
     arns = hybrid.deploy() if design == "hybrid" else choreography.deploy()
-    choreography.stock_kitchen({"m04": choreography.DEFAULT_PORTIONS})
+    choreography.stock_kitchen({item["id"]: LUNCH_PORTIONS for item in load("menu.json")["items"]})
     return arns
 
 
@@ -85,7 +88,7 @@ def _place(design: str, order: dict[str, Any], arns: dict[str, str]) -> None:
     if design != "orchestration":
         choreography.place(order)
         return
-    boto3.client("stepfunctions").start_execution(
+    client("stepfunctions").start_execution(
         stateMachineArn=arns["state_machine"], name=order["order_id"], input=json.dumps(order))
     orchestration.couriers_accept([order["order_id"]])
 
@@ -101,44 +104,51 @@ def per_order(frame: pd.DataFrame) -> pd.DataFrame:
     published and state transitions."""
     frame = frame.dropna(subset=["trace"])
     types = choreography.published(frame)
-    marks = pd.DataFrame({
-        "trace": frame["trace"], "t": frame["t"], "types": types, "error": frame["error"].astype(bool),
-        "events": types.map(lambda found: len(found.split(", ")) if found else 0),
-        "invoke": frame["kind"].eq("invoke"),
-        "transition": frame["service"].eq("states") & frame["action"].eq("transition"),
-        "billed": _billed(frame),
-        "execution": frame["service"].eq("states") & frame["action"].eq("execution")
-        & frame["resource"].astype(str).str.contains(f":execution:{orchestration.STATE_MACHINE}:"),
-        "resource": frame["resource"], "status": frame["status"], "state": frame["state"], "detail": frame["detail"]})
-    rows = []
-    for _, flow in marks.groupby("trace", sort=False):
-        order_id, last, outcome = _order_and_outcome(flow)
-        if order_id is not None:
-            rows.append({"order_id": order_id, "outcome": outcome, "stopped at": last,
-                         "span_s": float(flow["t"].max() - flow["t"].min()), "invocations": int(flow["invoke"].sum()),
-                         "failed": int((flow["invoke"] & flow["error"]).sum()), "events": int(flow["events"].sum()),
-                         "transitions": int(flow["billed"].sum())})
-    columns = ["order_id", "outcome", "stopped at", "span_s", "invocations", "failed", "events", "transitions"]
-    return pd.DataFrame(rows, columns=columns).sort_values("order_id", ignore_index=True)
+    invoke = frame["kind"].eq("invoke")
+    marks = pd.DataFrame({"trace": frame["trace"], "t": frame["t"], "invoke": invoke,
+                          "failed": invoke & frame["error"].astype(bool), "billed": _billed(frame),
+                          "events": types.str.count(", ").add(1).where(types.ne(""), 0)})
+    totals = marks.groupby("trace", sort=False).agg(
+        start=("t", "min"), end=("t", "max"), invocations=("invoke", "sum"), failed=("failed", "sum"),
+        events=("events", "sum"), transitions=("billed", "sum"))
+    stops = _orchestrated_stops(frame)
+    stops = pd.concat([stops, _choreographed_stops(frame[types.ne("")], types)[lambda s: ~s.index.isin(stops.index)]])
+    rows = stops.join(totals, how="inner")
+    orders = pd.DataFrame({
+        "order_id": rows["order_id"], "outcome": rows["outcome"], "stopped at": rows["stopped at"],
+        "span_s": (rows["end"] - rows["start"]).astype(float), "invocations": rows["invocations"].astype(int),
+        "failed": rows["failed"].astype(int), "events": rows["events"].astype(int),
+        "transitions": rows["transitions"].astype(int)}).astype({"order_id": str, "outcome": str, "stopped at": str})
+    return orders.sort_values("order_id", ignore_index=True)
 
 
-def _order_and_outcome(flow: pd.DataFrame) -> tuple[str | None, str, str]:
-    """An order's id, where it stopped and its outcome, from its flow's marks (see `per_order`)."""
-    executions = flow[flow["execution"]]
-    if len(executions):                                   # orchestrated: the execution is named after the order
-        order_id = str(executions["resource"].iloc[0]).rsplit(":", 1)[-1]
-        status = executions["status"].dropna()
-        status = status.iloc[-1] if len(status) else "RUNNING"
-        states = flow.loc[flow["transition"], "state"].dropna()
-        outcome = {"SUCCEEDED": "delivered", "FAILED": "cancelled"}.get(status, "stuck")
-        return order_id, (states.iloc[-1] if len(states) else "-"), outcome
-    calls = flow[flow["types"].ne("")]
-    if not len(calls):
-        return None, "", ""
-    entries = (calls["detail"].iloc[0].get("params") or {}).get("Entries", [])
-    last = calls["types"].iloc[-1].split(", ")[-1]
-    outcome = {"OrderDispatched": "delivered", "OrderCancelled": "cancelled"}.get(last, "stuck")
-    return json.loads(entries[0]["Detail"]).get("order_id"), last, outcome
+def _orchestrated_stops(frame: pd.DataFrame) -> pd.DataFrame:
+    """Per flow of the orchestration (the execution is named after the order): the order, its
+    outcome from the execution's last status, and the last state it entered."""
+    execution = frame["service"].eq("states") & frame["action"].eq("execution") \
+        & frame["resource"].astype(str).str.contains(f":execution:{orchestration.STATE_MACHINE}:")
+    executions = frame[execution].groupby("trace", sort=False).agg(resource=("resource", "first"),
+                                                                      status=("status", "last"))
+    transition = frame["service"].eq("states") & frame["action"].eq("transition")
+    states = frame[transition].groupby("trace", sort=False)["state"].last()
+    status = executions["status"].where(executions["status"].notna(), "RUNNING")
+    return pd.DataFrame({
+        "order_id": executions["resource"].astype(str).str.rsplit(":", n=1).str[-1],
+        "outcome": status.map({"SUCCEEDED": "delivered", "FAILED": "cancelled"}).fillna("stuck"),
+        "stopped at": states.reindex(executions.index).fillna("-")}, index=executions.index)
+
+
+def _choreographed_stops(calls: pd.DataFrame, types: pd.Series) -> pd.DataFrame:
+    """Per flow of a choreography: the order (in the first event published), the last event
+    published and the outcome it means. `calls`: the flows' PutEvents rows."""
+    by_flow = pd.DataFrame({"trace": calls["trace"], "detail": calls["detail"], "types": types[calls.index]}) \
+        .groupby("trace", sort=False).agg(detail=("detail", "first"), types=("types", "last"))
+    last = by_flow["types"].str.split(", ").str[-1]
+    return pd.DataFrame({
+        "order_id": [json.loads(((detail.get("params") or {}).get("Entries") or [{}])[0].get("Detail", "{}")).get(
+            "order_id") for detail in by_flow["detail"]],
+        "outcome": last.map({"OrderDispatched": "delivered", "OrderCancelled": "cancelled"}).fillna("stuck"),
+        "stopped at": last}, index=by_flow.index)
 
 
 def side_by_side(runs: Sequence[Run]) -> pd.DataFrame:
@@ -207,7 +217,7 @@ def explorer(orders: Sequence[dict[str, Any]], runs: Sequence[Run] = (), seed: i
     """A slider for the cook's failure rate and the designs' totals side by side at that rate.
 
     Each rate's runs are kept, so moving back to a rate is instant; `runs` (at one rate) seed the
-    cache. Moving to a new rate runs every design again (a few seconds)."""
+    cache. Moving to a new rate runs every design again: about half a minute for 200 orders."""
     import ipywidgets as widgets
     from IPython.display import display
 

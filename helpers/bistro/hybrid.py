@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import json
 
-import boto3
 
 from ..cleanup import delete_if_exists
+from ..clients import client
 from ..lab import current
 from ..packaging import zip_code
 from ..source import read_code
@@ -36,7 +36,7 @@ def deploy_kitchen() -> dict[str, str]:
     """The kitchen context, orchestrated inside: its table (stocked), three functions, its state
     machine, and its rule on the bus, whose target is the state machine. Returns {name: ARN}."""
     kitchen = choreography.CONTEXTS["kitchen"]
-    lambda_, sfn, events = boto3.client("lambda"), boto3.client("stepfunctions"), boto3.client("events")
+    lambda_, sfn, events = client("lambda"), client("stepfunctions"), client("events")
     delete_if_exists("function", kitchen.name)            # notebook 04's kitchen function, if deployed
     choreography.deploy_context(kitchen)                   # table, stock, and (replaced below) its rule
     delete_if_exists("function", kitchen.name)
@@ -71,10 +71,12 @@ def definition() -> dict[str, object]:
 def kitchen_execution(order_id: str) -> dict[str, object]:
     """The kitchen's newest execution for an order: DescribeExecution's answer. EventBridge names the
     executions, so this one is found by its input (the PaymentSucceeded event)."""
-    sfn = boto3.client("stepfunctions")
+    sfn = client("stepfunctions")
     machine = next(m["stateMachineArn"] for m in sfn.list_state_machines()["stateMachines"]
                    if m["name"] == STATE_MACHINE)
-    for execution in sfn.list_executions(stateMachineArn=machine)["executions"]:
+    executions = (execution for page in sfn.get_paginator("list_executions").paginate(stateMachineArn=machine)
+                  for execution in page["executions"])
+    for execution in executions:                          # newest first
         described = sfn.describe_execution(executionArn=execution["executionArn"])
         if json.loads(described["input"])["detail"]["order_id"] == order_id:
             return described

@@ -17,10 +17,10 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
-import boto3
 import pandas as pd
 
 from ..cleanup import delete_if_exists
+from ..clients import client
 from ..packaging import zip_code
 from ..source import read_code
 
@@ -58,7 +58,7 @@ def create_table(name: str, key: tuple[str, ...]) -> str:
     """An on-demand DynamoDB table with string keys; returns its ARN."""
     delete_if_exists("table", name)
     roles = ("HASH", "RANGE")
-    return boto3.client("dynamodb").create_table(
+    return client("dynamodb").create_table(
         TableName=name, BillingMode="PAY_PER_REQUEST",
         KeySchema=[{"AttributeName": k, "KeyType": r} for k, r in zip(key, roles)],
         AttributeDefinitions=[{"AttributeName": k, "AttributeType": "S"} for k in key],
@@ -69,7 +69,7 @@ def create_function(name: str, role_arn: str, **environment: str) -> str:
     """Deploy one context function from its code file; extra `environment` variables are added."""
     filename, handler = FUNCTIONS[name]
     delete_if_exists("function", name)
-    return boto3.client("lambda").create_function(
+    return client("lambda").create_function(
         FunctionName=name, Runtime="python3.12", Role=role_arn, Handler=f"{filename[:-3]}.{handler}",
         Code={"ZipFile": zip_code(read_code(f"{CODE_DIR}/{filename}"), filename)}, Timeout=10,
         Environment={"Variables": {**ENVIRONMENT[filename], **environment}})["FunctionArn"]
@@ -81,7 +81,7 @@ def deploy_contexts(role_arn: str | None = None) -> dict[str, str]:
     role_arn = role_arn or _lab_role()
     arns = {name: create_table(name, key) for name, key in TABLES.items()}
     arns |= {name: create_function(name, role_arn) for name in FUNCTIONS}
-    sns, sqs = boto3.client("sns"), boto3.client("sqs")
+    sns, sqs = client("sns"), client("sqs")
     delete_if_exists("topic", TOPIC)
     delete_if_exists("queue", INBOX)
     arns[TOPIC] = sns.create_topic(Name=TOPIC)["TopicArn"]
@@ -103,7 +103,7 @@ def deploy(role_arn: str | None = None) -> dict[str, str]:
     ("state_machine" in the result)."""
     arns = deploy_contexts(role_arn)
     delete_if_exists("state_machine", STATE_MACHINE)
-    arns["state_machine"] = boto3.client("stepfunctions").create_state_machine(
+    arns["state_machine"] = client("stepfunctions").create_state_machine(
         name=STATE_MACHINE, definition=definition(arns[TOPIC]), roleArn=role_arn or _lab_role(),
     )["stateMachineArn"]
     return arns
@@ -113,7 +113,7 @@ def couriers_accept(order_ids: Iterable[str] | None = None, eta_minutes: int = 2
     """What the couriers' app does (notebook 05) for every job still OFFERED in bistro-deliveries, or
     for those of `order_ids`: SendTaskSuccess with the courier's name, then the job marked ACCEPTED.
     Returns the orders whose execution took the answer (a timed-out task's token is refused)."""
-    dynamodb, sfn = boto3.client("dynamodb"), boto3.client("stepfunctions")
+    dynamodb, sfn = client("dynamodb"), client("stepfunctions")
     wanted = set(order_ids) if order_ids is not None else None
     if wanted is None:
         jobs = [job for page in dynamodb.get_paginator("scan").paginate(TableName="bistro-deliveries")
