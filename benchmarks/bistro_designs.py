@@ -1,13 +1,14 @@
-"""Notebook 06's workload: the same 200 orders through the choreography, the orchestration and the
-hybrid (helpers/bistro/comparison.py), the cook failing a fifth of its invocations, one design after
-the other in one lab, as the notebook runs them.
+"""Notebook 06's comparison at scale: the same 200 orders through the choreography, the orchestration
+and the hybrid (helpers/bistro/comparison.py), the cook failing a fifth of its invocations, one design
+after the other in one lab, as the notebook's explorer runs them when a learner picks 200 orders (the
+notebook itself runs 20).
 
 Per design: real time, the lab's CPU time (moto answering every call, the clock, the state machines)
 and the execution environments' CPU time (the handlers and their boto3 calls, in their own
-processes). Target: the three runs together in 4 s, what notebook 06 can spend on them to stay under
-issue 15's 8 s a notebook (kernel start and the rest of the notebook take about 4 s). `--quick` runs
-10 orders and fails only if a design stops delivering orders (never on timing). psutil (which
-ipykernel brings) reads the environments' CPU time.
+processes). Reported, no target: about 6,000 AWS operations a design (invocations, the handlers' calls,
+events, state transitions) at about a millisecond each through boto3 and moto. `--quick` runs 10 orders
+and fails only if a design stops delivering orders (never on timing). psutil (which ipykernel brings)
+reads the environments' CPU time.
 Run: .venv/bin/python benchmarks/bistro_designs.py [--quick]
 """
 from __future__ import annotations
@@ -22,8 +23,6 @@ import psutil
 import helpers
 from helpers.bistro import comparison
 from helpers.data import load
-
-TARGET_S = 4.0
 
 
 def workers_cpu() -> float:
@@ -56,7 +55,7 @@ def run(quick: bool) -> list[dict[str, Any]]:
         rows += [harness.figure(f"{design}, {len(orders)} orders: real time", wall, None, "s"),
                  harness.figure(f"{design}: the lab's CPU", cpu, None, "s"),
                  harness.figure(f"{design}: the execution environments' CPU", workers, None, "s")]
-    rows.append(harness.figure(f"the three designs, {len(orders)} orders each: real time", total, TARGET_S, "s"))
+    rows.append(harness.figure(f"the three designs, {len(orders)} orders each: real time", total, None, "s"))
     return rows
 
 

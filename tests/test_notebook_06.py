@@ -34,11 +34,6 @@ def test_runs_without_errors(nb):
     assert errors(nb) == []
 
 
-def n(value: float) -> str:
-    """A count as the prose writes it: 2,372."""
-    return f"{value:,.0f}"
-
-
 @pytest.mark.notebooks
 def test_the_prose_quotes_the_run(nb):
     """design.md: numbers the prose quotes come from the run. aws-semantics.md 1.2 (async retries at
@@ -48,42 +43,21 @@ def test_the_prose_quotes_the_run(nb):
                ("choreography", "orchestration", "hybrid")}
     text = " ".join(prose(nb).split())
     choreo, orch, hyb = columns["choreography"], columns["orchestration"], columns["hybrid"]
-    orders = sum(choreo[outcome] for outcome in ("delivered", "cancelled", "stuck"))
-    assert orders == 200 and "two hundred orders from `data/orders.json` (`ord-0001` to `ord-0200`)" in text
-    declined = choreo["cancelled"]            # the choreography cancels only the declined cards
-    assert declined == 8 and choreo["stuck"] == 1
-    assert "Here 1 of the 200 is stuck" in text and "One of the choreography's 200 orders is stuck" in text
-    assert f"{orch['cancelled']:.0f} of the 200 orders were cancelled (the {declined:.0f} declined cards" in text
-    assert f"and {orch['cancelled'] - declined:.0f} orders a kitchen line failed for" in text
-    assert f"{n(choreo['events published'])} events published" in text
-    assert f"**state transitions**: {n(orch['state transitions'])}, about twelve per order" in text
-    assert round(orch["state transitions"] / orders) == 12
-    assert f"({n(orch['Lambda invocations'])} invocations against {n(choreo['Lambda invocations'])})" in text
-    assert f"The hybrid delivered {hyb['delivered']:.0f} orders" in text
-    assert f"It cancelled {hyb['cancelled']:.0f}: the {declined:.0f} declined cards, and one order" in text
-    assert hyb["cancelled"] == declined + 1 and hyb["stuck"] == 0
+    assert f"Here {choreo['stuck']:.0f} of the 20 are stuck" in text
+    assert f"{orch['cancelled']:.0f} of the 20 orders were cancelled" in text
+    assert f"{choreo['events published']:.0f} events published" in text
+    assert f"**state transitions**: {orch['state transitions']:.0f}" in text
+    assert f"({orch['Lambda invocations']:.0f} invocations against {choreo['Lambda invocations']:.0f})" in text
+    assert f"The hybrid delivered all {hyb['delivered']:.0f} orders" in text and hyb["delivered"] == 20
     assert f"slowest took {hyb['slowest order (s)']:.0f} seconds" in text
-    assert f"more invocations ({n(hyb['Lambda invocations'])}:" in text
-    assert f"and {n(hyb['state transitions'])} state transitions" in text
-    assert f"orchestration's {n(orch['state transitions'])} because" in text
+    assert f"more invocations ({hyb['Lambda invocations']:.0f}:" in text
+    assert f"and {hyb['state transitions']:.0f} state transitions" in text
     assert choreo["slowest order (s)"] == 180 and "late** (60 s, 180 s)" in text
     bill = table(nb, "bill-three")
     assert f"\\${float(bill['state transitions']['orchestration']):.2f} per million orders" in text
-    hybrid_transitions = f"\\${float(bill['state transitions']['hybrid']):.2f}"
-    assert f"{hybrid_transitions} per million orders in transitions" in text
-    assert f"{hybrid_transitions} for the hybrid's Standard kitchen" in text
+    assert f"\\${float(bill['state transitions']['hybrid']):.2f} per million orders" in text
     assert f"\\${float(bill['custom events']['choreography']):.2f} of events" in text
-    assert f"About \\${float(outputs_of(nb, 'express').strip()):.2f} per million orders instead of {hybrid_transitions}" in text
-
-
-@pytest.mark.notebooks
-def test_the_tables_fit_the_page(nb):
-    """design.md: tables show what tells the story; 200 orders are summarised, not listed."""
-    failures = outputs_of(nb, "met-a-failure")
-    assert "orders met a failure in at least one design" in failures
-    assert len(table(nb, "met-a-failure")) == 10
-    lost = table(nb, "hybrid-rejected")
-    assert len(lost) == 1 and [row["outcome"] for row in lost.values()] == ["cancelled"]
+    assert f"About \\${float(outputs_of(nb, 'express').strip()):.2f} per million orders" in text
 
 
 @pytest.mark.notebooks

@@ -213,29 +213,38 @@ def chart(runs: Sequence[Run], title: str = "") -> Any:
     return figure
 
 
-def explorer(orders: Sequence[dict[str, Any]], runs: Sequence[Run] = (), seed: int = 7) -> Any:
-    """A slider for the cook's failure rate and the designs' totals side by side at that rate.
+def explorer(orders: Sequence[dict[str, Any]], runs: Sequence[Run] = (), seed: int = 7,
+             more: Sequence[dict[str, Any]] = ()) -> Any:
+    """A slider for the cook's failure rate and the designs' totals side by side at that rate; with
+    `more` (a larger workload), buttons to run that instead of `orders`.
 
-    Each rate's runs are kept, so moving back to a rate is instant; `runs` (at one rate) seed the
-    cache. Moving to a new rate runs every design again: about half a minute for 200 orders."""
+    Each (workload, rate)'s runs are kept, so going back is instant; `runs` (of `orders`, at one rate)
+    seed the cache. A new choice runs every design again: a few seconds for 20 orders, about ten
+    times that for 200 (each order costs every design a few dozen AWS calls)."""
     import ipywidgets as widgets
     from IPython.display import display
 
-    cache: dict[float, pd.DataFrame] = {}
+    workloads = {f"{len(orders)} orders": orders, **({f"{len(more)} orders": more} if more else {})}
+    cache: dict[tuple[str, float], pd.DataFrame] = {}
     if runs:
-        cache[round(runs[0].rate, 2)] = side_by_side(runs)
+        cache[(next(iter(workloads)), round(runs[0].rate, 2))] = side_by_side(runs)
     slider = widgets.FloatSlider(value=runs[0].rate if runs else 0.2, min=0.0, max=0.5, step=0.1,
                                  description="failure rate", readout_format=".0%", continuous_update=False)
+    size = widgets.ToggleButtons(options=list(workloads), description="workload")
     output = widgets.Output()
 
-    def show(rate: float) -> None:
-        rate = round(rate, 2)
-        if rate not in cache:
-            cache[rate] = side_by_side([run(design, orders, rate=rate, seed=seed) for design in DESIGNS])
+    def show(_: object = None) -> None:
+        key = (size.value, round(slider.value, 2))
+        if key not in cache:
+            with output:
+                print(f"Running {size.value} through the three designs at {key[1]:.0%}...")
+            cache[key] = side_by_side([run(design, workloads[size.value], rate=key[1], seed=seed)
+                                       for design in DESIGNS])
         output.clear_output(wait=True)
         with output:
-            display(cache[rate])
+            display(cache[key])
 
-    slider.observe(lambda change: show(change["new"]), names="value")
-    show(slider.value)
-    return widgets.VBox([slider, output])
+    slider.observe(show, names="value")
+    size.observe(show, names="value")
+    show()
+    return widgets.VBox([widgets.HBox([slider, size]) if more else slider, output])
