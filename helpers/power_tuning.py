@@ -147,9 +147,9 @@ def analyzer_input(execution_arn: str) -> dict[str, Any]:
     the execution history, to run the Analyzer again with another strategy."""
     import json
 
-    import boto3
+    from .clients import client
 
-    events = boto3.client("stepfunctions").get_execution_history(executionArn=execution_arn)["events"]
+    events = client("stepfunctions").get_execution_history(executionArn=execution_arn)["events"]
     entered = [e["stateEnteredEventDetails"] for e in events if e["type"] == "TaskStateEntered"]
     return json.loads(next(d["input"] for d in entered if d["name"] == "Analyzer"))
 
