@@ -93,8 +93,10 @@ def messages(url: str) -> list[dict[str, Any]]:
     sqs, found = client("sqs"), []
     while batch := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=60).get("Messages"):
         found += batch
-    for message in found:
-        sqs.change_message_visibility(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"], VisibilityTimeout=0)
+    for start in range(0, len(found), 10):  # ChangeMessageVisibilityBatch takes up to 10 entries
+        sqs.change_message_visibility_batch(QueueUrl=url, Entries=[
+            {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"], "VisibilityTimeout": 0}
+            for i, m in enumerate(found[start:start + 10])])
     return [json.loads(m["Body"]) for m in found]
 
 
