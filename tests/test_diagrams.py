@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
 import boto3
 import graphviz
@@ -13,6 +14,7 @@ from helpers.diagrams.execution import path_from_history
 from helpers.diagrams.render import INSTALL_HINT, Diagram
 from helpers.diagrams.style import CAUGHT_COLOR, ERROR_COLOR, MUTED, OK_COLOR
 
+NOTEBOOK_BISTRO = Path(__file__).resolve().parents[1] / "notebooks" / "bistro"
 HANDLER = "def handler(event, context):\n    if event.get('fail'):\n        raise ValueError('no')\n    return event\n"
 
 
@@ -386,3 +388,31 @@ def test_a_wide_drawing_fits_the_content_column_or_scrolls_and_says_so():
     narrow = graphviz.Digraph()
     narrow.edge("a", "b")
     assert width(Diagram(narrow).svg()) < 100 and "size" not in wide.graph.graph_attr
+
+
+def test_every_state_machine_of_the_series_fits_the_content_column_without_scrolling():
+    """Issue 9 (every diagram fits the page, the site's column is about 750 px): the Bistro's order
+    (notebook 05), the hybrid's kitchen (06) and the power tuner (07) are drawn at a readable scale
+    (>= 0.8) without a scroll box: long Task subtitles and conditions wrap, and a retrier of several
+    errors is summarised on its loop, its errors in full in the loop's tooltip."""
+    from helpers.diagrams.render import MAX_WIDTH_PT
+
+    def width(svg: str) -> float:
+        return float(re.search(r'<svg width="([\d.]+)pt"', svg).group(1))
+
+    for path in ("orchestration/order.asl.json", "hybrid/kitchen.asl.json", "tuner/statemachine.asl.json"):
+        diagram = helpers.draw_state_machine(json.loads((NOTEBOOK_BISTRO / path).read_text()))
+        natural = width(diagram.graph.pipe(format="svg", encoding="utf-8"))
+        assert natural <= MAX_WIDTH_PT / 0.8 and not diagram.scrolls, (path, natural)
+    order = helpers.draw_state_machine(json.loads((NOTEBOOK_BISTRO / "orchestration/order.asl.json").read_text()))
+    loop = edges(order.source)[("s_PayAndCook.b1.CookLines.b0.PrepareLine",) * 2][0]
+    assert "↻ Retry ×3, 2 s × 2\\non 4 Lambda errors" in loop
+    assert 'tooltip="Lambda.ServiceException, Lambda.AWSLambdaException, Lambda.SdkClientException, ' \
+           'Lambda.TooManyRequestsException"' in loop
+    courier = node(order.source, "s_OfferToCourier")
+    assert "lambda:invoke.waitForTaskToken</FONT><BR/>" in courier and "→ bistro-dispatch-courier" in courier
+    long = {"StartAt": "C", "States": {"C": {"Type": "Choice", "Default": "D", "Choices": [
+        {"Variable": "$.order.payment.provider_response.Error", "IsPresent": True, "Next": "D"}]},
+        "D": {"Type": "Succeed"}}}
+    assert 'label="$.order.payment.provider_response.Error\\nis present"' in \
+        edges(helpers.draw_state_machine(long).source)[("s_C", "s_D")][0]

@@ -4,6 +4,7 @@ from __future__ import annotations
 import html
 import json
 import re
+import textwrap
 from typing import TYPE_CHECKING, Any
 
 import graphviz
@@ -97,7 +98,7 @@ class _Builder:
             if state.get("Type") == "Choice":
                 for rule in state.get("Choices", []):
                     self.edge(graph, exit_id, ports[rule["Next"]][0], name, rule["Next"],
-                              label=asl.condition_text(rule), exclusive=True)
+                              label="\\n".join(_wrapped(asl.condition_text(rule))), exclusive=True)
                 if "Default" in state:
                     self.edge(graph, exit_id, ports[state["Default"]][0], name, state["Default"],
                               label="Default", exclusive=True)
@@ -140,15 +141,22 @@ class _Builder:
         return node_id, exit_id
 
     def retry(self, graph: graphviz.Digraph, node_id: str, name: str, retrier: dict[str, Any]) -> None:
-        errors = retrier.get("ErrorEquals", [])  # one per line when several: the diagram stays narrow
-        label = (f"↻ Retry {(',' + chr(10) if len(errors) > 1 else '').join(errors)} ×{retrier.get('MaxAttempts', 3)}, "
-                 f"{retrier.get('IntervalSeconds', 1)} s × {retrier.get('BackoffRate', 2.0)}")
+        """A dotted loop on the state: what it retries, how often, how far apart (the errors listed in
+        full in the loop's tooltip when there are several: the drawing stays narrow)."""
+        errors = retrier.get("ErrorEquals", [])
+        timing = f"×{retrier.get('MaxAttempts', 3)}, {retrier.get('IntervalSeconds', 1)} s × {retrier.get('BackoffRate', 2.0)}"
+        if len(errors) == 1:
+            label = f"↻ Retry {errors[0]} {timing}"
+        else:
+            prefixes = {error.split(".")[0] for error in errors}
+            kind = f" {prefixes.pop()}" if len(prefixes) == 1 else ""
+            label = f"↻ Retry {timing}\\non {len(errors)}{kind} errors"
         retried = self.path.retried.get(name, 0) if self.path else 0
         color = CAUGHT_COLOR if retried else RETRY_COLOR
         if retried:
-            label += f"\nretried {retried}×"
-        graph.edge(node_id, node_id, label=label, color=color, fontcolor=color, style="dotted",
-                   penwidth="2" if retried else "1")
+            label += f"\\nretried {retried}×"
+        graph.edge(node_id, node_id, label=label, tooltip=", ".join(errors), color=color, fontcolor=color,
+                   style="dotted", penwidth="2" if retried else "1")
 
     def edge(self, graph: graphviz.Digraph, tail: str, head: str, tail_state: str | None, head_state: str | None,
              exclusive: bool = False, **attrs: str) -> None:
@@ -173,8 +181,7 @@ class _Builder:
     def _label(self, name: str, kind: str, state: dict[str, Any]) -> str:
         detail = _subtitle(kind, state)
         lines = [f"<B>{html.escape(name)}</B>"]
-        if detail:
-            lines.append(f'<FONT POINT-SIZE="9">{html.escape(detail)}</FONT>')
+        lines += [f'<FONT POINT-SIZE="9">{html.escape(part)}</FONT>' for part in _wrapped(detail)]
         if self.path is not None and name in self.path.failed:
             mark, color = ("✗ failed, caught", CAUGHT_COLOR) if name in self.path.caught else ("✗ failed", ERROR_COLOR)
             lines.append(f'<FONT POINT-SIZE="9" COLOR="{color}"><B>{mark}</B></FONT>')
@@ -197,6 +204,22 @@ class _Builder:
 
 def _node_id(scope: str, name: str) -> str:
     return "s_" + re.sub(r"[^A-Za-z0-9_.]", "_", f"{scope}{name}")
+
+
+def _wrapped(text: str, width: int = 34) -> list[str]:
+    """`text` on lines of about `width` characters, broken before " → " and " · " or at spaces:
+    long subtitles and conditions are what made state machines wider than the page."""
+    if len(text) <= width:
+        return [text] if text else []
+    parts = re.split(r"(?= → | · )", text)
+    lines = [parts[0]]
+    for part in parts[1:]:
+        if len(lines[-1]) + len(part) > width:
+            lines.append(part.strip())
+        else:
+            lines[-1] += part
+    return [short for line in lines
+            for short in textwrap.wrap(line, width, break_long_words=False, break_on_hyphens=False)]
 
 
 def _subtitle(kind: str, state: dict[str, Any]) -> str:

@@ -56,6 +56,9 @@ def warm_up() -> None:
             multiprocessing.forkserver.ensure_running()
 
 
+_SERVERS: list[Any] = []
+
+
 @contextlib.contextmanager
 def _servers_in_their_own_process_group() -> Iterator[None]:
     """Start multiprocessing's server processes (the forkserver and its resource tracker) each in a
@@ -73,7 +76,9 @@ def _servers_in_their_own_process_group() -> Iterator[None]:
     original = multiprocessing.util.spawnv_passfds
 
     def spawn(path: str, args: list[str], passfds: Any) -> int:
-        return subprocess.Popen(args, executable=path, pass_fds=tuple(passfds), process_group=0).pid
+        process = subprocess.Popen(args, executable=path, pass_fds=tuple(passfds), process_group=0)
+        _SERVERS.append(process)  # multiprocessing keeps only the pid; kept, or Popen warns it still runs
+        return process.pid
 
     multiprocessing.util.spawnv_passfds = spawn
     try:

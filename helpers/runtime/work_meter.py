@@ -25,9 +25,9 @@ class WorkMeter:
         self._skip_prefixes = skip_prefixes
         self._skip: dict[str, bool] = {}
         self._on_check = on_check
-        self._thread = threading.local()  # per thread (idents are reused; threads are not)
         self.counts: list[list[int]] = []
         self._paused = 0
+        self._measurement = 0  # which measurement the counts belong to (`reset` starts the next)
 
     def lines(self) -> list[int]:
         """Lines counted so far in this measurement, one number per thread that ran code."""
@@ -35,13 +35,13 @@ class WorkMeter:
 
     def reset(self) -> None:
         self.counts = []
-        self._thread = threading.local()
+        self._measurement += 1
 
     @contextlib.contextmanager
     def running(self) -> Iterator[None]:
         """Count lines executed inside the block (and in threads it starts)."""
-        sys.settrace(self._global)
-        threading.settrace(self._global)
+        sys.settrace(self._thread_tracer())
+        threading.settrace(self._first_in_thread)
         try:
             yield
         finally:
@@ -61,19 +61,36 @@ class WorkMeter:
             self._paused -= 1
             sys.settrace(tracer)
 
-    def _skipped(self, filename: str) -> bool:
-        skip = self._skip.get(filename)
-        if skip is None:
-            skip = self._skip[filename] = filename.startswith(self._skip_prefixes)
-        return skip
+    def _first_in_thread(self, frame: Any, event: str, arg: Any) -> Callable[..., Any] | None:
+        """A thread's first event: from then on the thread has a tracer of its own."""
+        tracer = self._thread_tracer()
+        sys.settrace(tracer)
+        return tracer(frame, event, arg)
 
-    def _global(self, frame: Any, event: str, arg: Any) -> Callable[..., Any] | None:
-        if self._paused or self._skipped(frame.f_code.co_filename):
-            return None
-        tracer = getattr(self._thread, "tracer", None)
-        if tracer is None:
-            tracer = self._thread.tracer = self._new_tracer()
-        return tracer
+    def _thread_tracer(self) -> Callable[..., Any]:
+        """The trace function of one thread: on each call, the counting tracer unless the meter is
+        paused or the code is in a skipped file. Everything it needs is bound in the closure, since it
+        runs on every call and every generator step (counting costs the handler several times its
+        own speed: every lookup here shows)."""
+        meter, skip, prefixes = self, self._skip, self._skip_prefixes
+        local: Callable[..., Any] | None = None
+        measurement = -1
+
+        def on_call(frame: Any, event: str, arg: Any) -> Callable[..., Any] | None:
+            nonlocal local, measurement
+            if meter._paused:
+                return None
+            filename = frame.f_code.co_filename
+            skipped = skip.get(filename)
+            if skipped is None:
+                skipped = skip[filename] = filename.startswith(prefixes)
+            if skipped:
+                return None
+            if measurement != meter._measurement:  # a thread that outlives a measurement counts in the next
+                local, measurement = meter._new_tracer(), meter._measurement
+            return local
+
+        return on_call
 
     def _new_tracer(self) -> Callable[..., Any]:
         cell = [0]
