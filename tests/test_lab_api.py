@@ -48,6 +48,27 @@ def test_step_functions_interpreter_is_loaded_checked_and_patched_on_first_use()
     assert seen["status"] == "SUCCEEDED"
 
 
+def test_step_functions_interpreter_loads_without_batch_and_ec2_models_which_come_on_first_use():
+    """The interpreter imports moto.batch.utils for one enum; Batch's models (and EC2's, 0.4 s) are
+    imported only when moto first asks for Batch's backend, as a Batch call does."""
+    seen = _run("""
+        import json, sys, boto3, helpers
+        lab = helpers.start()
+        boto3.client("stepfunctions").list_state_machines()
+        interpreter_only = {name: name in sys.modules for name in (
+            "moto.stepfunctions.parser.models", "moto.batch.utils", "moto.batch.models", "moto.ec2.models")}
+        environments = boto3.client("batch").describe_compute_environments()["computeEnvironments"]
+        import moto.batch
+        from moto.batch.models import batch_backends
+        print(json.dumps({"interpreter_only": interpreter_only, "environments": environments,
+                          "models": "moto.batch.models" in sys.modules,
+                          "same_backends": moto.batch.batch_backends is batch_backends}))
+    """)
+    assert seen["interpreter_only"] == {"moto.stepfunctions.parser.models": True, "moto.batch.utils": True,
+                                        "moto.batch.models": False, "moto.ec2.models": False}
+    assert seen["environments"] == [] and seen["models"] is True and seen["same_backends"] is True
+
+
 def test_a_changed_signature_fails_at_first_use_naming_the_function():
     """A moto upgrade that changed a function the lab patches lazily: LabSetupError at the first
     Step Functions call (and every later one), naming the function and how to restore the pins."""

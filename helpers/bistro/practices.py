@@ -16,10 +16,10 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pandas as pd
 
 from ..cleanup import delete_if_exists
+from ..clients import client
 from ..packaging import zip_code
 from ..prices import gb_second_price, request_price
 from ..source import read_code
@@ -37,7 +37,7 @@ REQUEST_USD, GB_SECOND_USD = request_price(), gb_second_price("x86_64")
 def queue(name: str, **attributes: str) -> tuple[str, str]:
     """A standard SQS queue created afresh (without the mappings that read its namesake); returns (URL, ARN)."""
     delete_if_exists("queue", name)
-    sqs, lambda_ = boto3.client("sqs"), boto3.client("lambda")
+    sqs, lambda_ = client("sqs"), client("lambda")
     url = sqs.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]
     arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
     for mapping in lambda_.list_event_source_mappings(EventSourceArn=arn)["EventSourceMappings"]:
@@ -51,7 +51,7 @@ def function(name: str, code_file: str, role_arn: str | None = None, timeout: in
     from ..lab import current
 
     delete_if_exists("function", name)
-    return boto3.client("lambda").create_function(
+    return client("lambda").create_function(
         FunctionName=name, Runtime="python3.12", Role=role_arn or current().role_arn,
         Handler=f"{Path(code_file).stem}.handler", Timeout=timeout, Layers=list(layers),
         Code={"ZipFile": zip_code(read_code(f"{CODE_DIR}/{code_file}"), Path(code_file).name)},
@@ -69,7 +69,7 @@ def powertools_layer() -> str:
         for package in (Path(aws_lambda_powertools.__file__).parent, Path(typing_extensions.__file__)):
             for path in [package] if package.is_file() else sorted(package.rglob("*.py")):
                 archive.write(path, "python/" + str(path.relative_to(package.parent)))
-    return boto3.client("lambda").publish_layer_version(
+    return client("lambda").publish_layer_version(
         LayerName="powertools", Content={"ZipFile": buffer.getvalue()},
         CompatibleRuntimes=["python3.12"])["LayerVersionArn"]
 
@@ -90,17 +90,19 @@ def bill(trace: pd.DataFrame, memory_mb: int = 128) -> pd.DataFrame:
 
 def messages(url: str) -> list[dict[str, Any]]:
     """The bodies of every message waiting in the queue (received, then made visible again)."""
-    sqs, found = boto3.client("sqs"), []
+    sqs, found = client("sqs"), []
     while batch := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=60).get("Messages"):
         found += batch
-    for message in found:
-        sqs.change_message_visibility(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"], VisibilityTimeout=0)
+    for start in range(0, len(found), 10):  # ChangeMessageVisibilityBatch takes up to 10 entries
+        sqs.change_message_visibility_batch(QueueUrl=url, Entries=[
+            {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"], "VisibilityTimeout": 0}
+            for i, m in enumerate(found[start:start + 10])])
     return [json.loads(m["Body"]) for m in found]
 
 
 def items(table: str) -> list[dict[str, Any]]:
     """Every item of a DynamoDB table, as plain values (strings and numbers)."""
-    pages = boto3.client("dynamodb").get_paginator("scan").paginate(TableName=table)
+    pages = client("dynamodb").get_paginator("scan").paginate(TableName=table)
     return [{k: next(iter(v.values())) for k, v in item.items()} for page in pages for item in page["Items"]]
 
 
@@ -127,8 +129,8 @@ def policy(*jobs: str) -> dict[str, Any]:
 def audit() -> pd.DataFrame:
     """Every asynchronous edge in the lab (queue or stream -> function mappings, EventBridge rule ->
     target): where its failures go (a DLQ or an on-failure destination) and whether an alarm watches it."""
-    lambda_, sqs, events = boto3.client("lambda"), boto3.client("sqs"), boto3.client("events")
-    alarms = boto3.client("cloudwatch").describe_alarms()["MetricAlarms"]
+    lambda_, sqs, events = client("lambda"), client("sqs"), client("events")
+    alarms = client("cloudwatch").describe_alarms()["MetricAlarms"]
     watched = {d["Value"] for a in alarms for d in a.get("Dimensions", []) if d["Name"] == "QueueName"}
     rows = []
     for mapping in lambda_.list_event_source_mappings()["EventSourceMappings"]:

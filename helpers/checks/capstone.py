@@ -19,10 +19,10 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-import boto3
 import pandas as pd
 
 from ..bistro import practices
+from ..clients import client
 from ..exercises import Hints, Verdict, check
 
 ORDERS, EVERY_S = 40, 180
@@ -87,7 +87,7 @@ class Day:
 
 
 def _queue_settings(url: str) -> dict[str, Any]:
-    sqs, lambda_ = boto3.client("sqs"), boto3.client("lambda")
+    sqs, lambda_ = client("sqs"), client("lambda")
     attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
     redrive = json.loads(attributes.get("RedrivePolicy", "null") or "null")
     mappings = lambda_.list_event_source_mappings(EventSourceArn=attributes["QueueArn"])["EventSourceMappings"]
@@ -110,9 +110,9 @@ def _send(entry: str, queue: dict[str, Any], order: dict[str, Any]) -> None:
     the customer away; the order is kept nowhere)."""
     body = json.dumps({k: v for k, v in order.items() if k != "resent"})
     if queue:
-        boto3.client("sqs").send_message(QueueUrl=entry, MessageBody=body)
+        client("sqs").send_message(QueueUrl=entry, MessageBody=body)
         return
-    boto3.client("lambda").invoke(FunctionName=entry, Payload=json.dumps(
+    client("lambda").invoke(FunctionName=entry, Payload=json.dumps(
         {"Records": [{"messageId": f"{order['order_id']}-app", "body": body}]}))
 
 
@@ -130,7 +130,7 @@ def run_day(entry: str) -> Day:
 def _run_day(entry: str) -> Day:
     from ..lab import current
 
-    lab, sqs = current(), boto3.client("sqs")
+    lab, sqs = current(), client("sqs")
     queue = _queue_settings(entry) if entry.startswith("http") else {}
     for url in (queue.get("url"), queue.get("dlq_url")):
         if url:
@@ -229,7 +229,7 @@ def _judge(day: Day) -> tuple[bool, str] | tuple[bool, str, str]:
 def _timeout_refusal(q: dict[str, Any]) -> str:
     name = "takeaway"
     try:
-        timeout = boto3.client("lambda").get_function_configuration(FunctionName=name)["Timeout"]
+        timeout = client("lambda").get_function_configuration(FunctionName=name)["Timeout"]
     except Exception:  # no such function: nothing more to say
         return ""
     if timeout > q["visibility_s"]:

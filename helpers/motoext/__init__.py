@@ -6,6 +6,9 @@ itself through the hooks each module exposes (`awslambda.set_executor`, `core.se
 from __future__ import annotations
 
 import contextlib
+import importlib
+import importlib.util
+import sys
 from typing import Any, Iterator
 
 from .patching import MOTO_VERSION, LabSetupError, Patch, apply_when_imported, verify
@@ -37,6 +40,7 @@ def _one_boto3_session() -> Iterator[None]:
     """
     import boto3
 
+    _batch_models_on_first_use()
     original = boto3.Session
     shared = original()
     boto3.Session = lambda *args, **kwargs: shared if not (args or kwargs) else original(*args, **kwargs)
@@ -44,6 +48,37 @@ def _one_boto3_session() -> Iterator[None]:
         yield
     finally:
         boto3.Session = original
+
+
+#: All that moto.batch's `__init__` does (moto 5.2.5); any other content is imported as it is.
+_BATCH_INIT = "from .models import batch_backends  # noqa: F401\n"
+
+
+def _batch_models_on_first_use() -> None:
+    """Load the package moto.batch without importing its models until something asks for them.
+
+    Step Functions' interpreter imports `moto.batch.utils` for one enum; the package's `__init__`
+    imports Batch's models, and with them EC2's (its instance types alone take 0.4 s), which a
+    notebook without a Batch task never uses. `moto.batch.batch_backends` (how moto finds a
+    service's backend) still imports them, on first use.
+    """
+    spec = importlib.util.find_spec("moto.batch")
+    if "moto.batch" in sys.modules or spec is None or spec.origin is None:
+        return
+    with open(spec.origin, encoding="utf-8") as init:
+        if init.read() != _BATCH_INIT:
+            return
+    package = importlib.util.module_from_spec(spec)
+
+    def models_on_first_use(name: str) -> Any:
+        if name != "batch_backends":
+            raise AttributeError(f"module 'moto.batch' has no attribute {name!r}")
+        package.batch_backends = importlib.import_module("moto.batch.models").batch_backends
+        return package.batch_backends
+
+    package.__getattr__ = models_on_first_use  # type: ignore[attr-defined]  # PEP 562
+    sys.modules["moto.batch"] = package
+    sys.modules["moto"].batch = package  # type: ignore[attr-defined]  # as the import system would
 
 
 def install() -> None:

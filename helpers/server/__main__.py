@@ -20,13 +20,14 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     server = serve(args.port, log_requests=True)
     variables = server.write_profile(args.profile_dir)
+    # Before the banner: whoever reads the banner may stop the server at once (SIGTERM).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     exports = " ".join(f"{name}={value}" for name, value in variables.items())
     print(f"The lab is serving AWS on {server.url} (virtual time {server.lab.now():%H:%M:%S}). In another terminal:\n"
           f"  export {exports}\n"
           f"  aws --profile {PROFILE} --endpoint-url {server.url} sqs list-queues\n"
           f"  curl -X POST {server.url}/lab-api/advance -d '{{\"minutes\": 3}}'   # let virtual time pass\n"
           "Ctrl-C stops it; everything it held is gone.", flush=True)
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
         while not threading.Event().wait(1.0):  # a wait Ctrl-C interrupts on every platform
             pass
