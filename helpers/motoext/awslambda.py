@@ -269,14 +269,20 @@ def _latest(backend: Any, function_name: str) -> Any:
     return backend.get_function(backend.get_function(function_name).function_name)
 
 
+def _functions_of(fn: Any) -> dict[str, Any]:
+    """moto's functions of `fn`'s account and Region, by name: {"latest": ..., "versions": [...]}."""
+    return lambda_backends[fn.account_id][fn.region]._lambdas._functions
+
+
 def function_exists(fn: Any) -> bool:
     """Whether `fn` has not been deleted since (queued events of a deleted function are dropped)."""
-    return fn.function_name in lambda_backends[fn.account_id][fn.region]._lambdas._functions
+    return fn.function_name in _functions_of(fn)
 
 
 def event_invoke_config(fn: Any) -> dict[str, Any]:
     """The function's asynchronous settings as last put (empty if none)."""
-    latest = _latest(lambda_backends[fn.account_id][fn.region], fn.function_name)
+    entry = _functions_of(fn).get(fn.function_name)
+    latest = entry["latest"] if entry else _latest(lambda_backends[fn.account_id][fn.region], fn.function_name)
     return dict(latest.event_invoke_config[0].config) if latest.event_invoke_config else {}
 
 

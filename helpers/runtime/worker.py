@@ -46,11 +46,15 @@ _SDK_PACKAGES = ("boto3", "botocore")
 _real_exit = os._exit
 
 
+try:
+    import resource
+except ImportError:  # Windows: no measurement, no out-of-memory detection
+    resource = None  # type: ignore[assignment]
+
+
 def _peak_rss_kb() -> int:
     """The process's peak resident memory in KB (0 where the platform cannot tell)."""
-    try:
-        import resource
-    except ImportError:  # Windows: no measurement, no out-of-memory detection
+    if resource is None:
         return 0
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return peak // 1024 if sys.platform == "darwin" else peak  # macOS reports bytes
@@ -253,8 +257,11 @@ class Environment:
             self.phase.wait_ms += RUNTIME_START_MS
         payload, error, timed_out = None, None, False
         try:
-            with self.meter.running():
+            self.meter.start()
+            try:
                 payload = self._init() if kind == "init" else self._invoke(spec)
+            finally:
+                self.meter.stop()
             self._check()
         except InvocationTimeout:
             timed_out = True
@@ -270,7 +277,7 @@ class Environment:
             self.phase.lines.append(f"[ERROR] {error['errorType']}: {error['errorMessage']}\n"
                                     "Traceback (most recent call last):\n" + "".join(error["stackTrace"]))
         outcome = self._outcome(payload=payload, error=error, timed_out=timed_out)
-        self.last_s = self.now_s()
+        self.last_s = self.phase.start_s + outcome["elapsed_ms"] / 1000  # now_s() at the phase's end
         self.phase = None
         return outcome
 
