@@ -199,6 +199,11 @@ class ExecutionEnvironment:
         self._conn = parent
 
     @property
+    def stopped(self) -> bool:
+        """Whether the lab ended this environment's process (`stop`)."""
+        return self._process is None
+
+    @property
     def alive(self) -> bool:
         process = self._process
         if process is None:

@@ -64,7 +64,7 @@ class InvocationInterrupted(KeyboardInterrupt):
         self.invocation = invocation
 
 
-@dataclass
+@dataclass(slots=True)
 class InvocationReport:
     """What one invocation did, as its REPORT line and the trace describe it."""
 
@@ -92,7 +92,7 @@ class InvocationReport:
         return "\t".join(fields) + "\t"
 
 
-@dataclass
+@dataclass(slots=True)
 class _Attempt:
     """One invocation in progress: what its phases produced so far."""
 
@@ -214,9 +214,10 @@ class LambdaRuntime:
         if spec.key not in self._pools:
             self._retire_older_code(spec)
         pool = self._pools.setdefault(spec.key, [])
-        for env in pool:
-            if not env.busy and env.initialised and env.alive:
+        for env in [env for env in pool if not env.busy and env.initialised]:
+            if env.alive:
                 return env
+            self._discard(env)  # its process ended between invocations
         env = self._new_environment(spec)
         pool.append(env)
         return env
@@ -355,7 +356,7 @@ class LambdaRuntime:
         finally:
             env.busy = False
             env.invocations += 1
-            if attempt.ended or attempt.timed_out or not env.initialised or not env.alive:
+            if attempt.ended or attempt.timed_out or not env.initialised or env.stopped:
                 self._discard(env)  # AWS replaces an environment after these
 
     def _run_handler(self, env: ExecutionEnvironment, attempt: _Attempt, spec: FunctionSpec,
