@@ -155,6 +155,8 @@ def _qualifier_of(function_name: str, qualifier: str | None) -> str | None:
 
 def _weighted_version(backend: Any, fn: Any, function_name: str, qualifier: str | None) -> Any:
     """An alias with `AdditionalVersionWeights` sends that share of invocations to the other version."""
+    if qualifier is None and ":" not in function_name:  # a plain name: $LATEST, no alias
+        return fn
     alias_name = _qualifier_of(function_name, qualifier)
     if not alias_name:
         return fn
@@ -171,12 +173,22 @@ def _weighted_version(backend: Any, fn: Any, function_name: str, qualifier: str 
     return fn
 
 
+def _function(backend: Any, function_name: str, qualifier: str | None) -> Any:
+    """The function version an Invoke names: moto's `get_function`, with a plain name (no ARN, no
+    qualifier) looked up directly, the case of nearly every call."""
+    if qualifier is None and ":" not in function_name:
+        entry = backend._lambdas._functions.get(function_name)
+        if entry is not None and entry["latest"] is not None:
+            return entry["latest"]
+    return backend.get_function(function_name, qualifier)
+
+
 def _make_backend_invoke(original: Callable[..., Any]) -> Callable[..., Any]:
     def invoke(self: Any, function_name: str, qualifier: str | None, body: Any, headers: Any,
                response_headers: Any) -> str | bytes | None:
         if _executor is None:
             return original(self, function_name, qualifier, body, headers, response_headers)
-        fn = self.get_function(function_name, qualifier)
+        fn = _function(self, function_name, qualifier)
         invocation_type = _header(headers, "X-Amz-Invocation-Type", "RequestResponse")
         check_payload_size(body, invocation_type)
         if invocation_type == "DryRun":
