@@ -203,7 +203,8 @@ def _make_backend_invoke(original: Callable[..., Any]) -> Callable[..., Any]:
         result = _executor.invoke(fn, _as_bytes(body))
         if result.function_error:
             response_headers["x-amz-function-error"] = result.function_error
-        response_headers["x-amz-log-result"] = log_tail(result.log)
+        if _header(headers, "X-Amz-Log-Type", "None") == "Tail":  # moto drops it otherwise
+            response_headers["x-amz-log-result"] = log_tail(result.log)
         response_headers["x-amz-executed-version"] = result.executed_version
         response_headers["Content-Length"] = str(len(result.payload))
         return result.payload
