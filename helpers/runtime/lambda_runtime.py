@@ -46,6 +46,9 @@ _INHERITED = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
               "AWS_SHARED_CREDENTIALS_FILE", "AWS_EC2_METADATA_DISABLED", "PATH", "LANG", "HOME",
               "SYSTEMROOT")
 
+#: How many function versions' FunctionSpecs are kept at most (each holds its code's bytes).
+_SPECS_KEPT = 256
+
 _local = threading.local()
 
 
@@ -177,6 +180,8 @@ class LambdaRuntime:
                 and cached[2].env_vars == (fn.environment_vars or {})):
             return cached[2]
         spec = self._new_spec(fn)
+        if len(self._specs) >= _SPECS_KEPT:  # versions come and go; keep the cache small
+            self._specs.clear()
         self._specs[id(fn)] = (fn, _spec_stamp(fn), spec)
         return spec
 
