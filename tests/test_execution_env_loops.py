@@ -87,8 +87,10 @@ def test_a_queue_loop_stops_after_16_and_the_message_reaches_the_dlq(lab):
     assert [m["Body"] for m in sqs.receive_message(QueueUrl=dlq_url)["Messages"]] == ["again"]
 
 
-def interrupt_after(seconds: float, until: Callable[[], bool] = lambda: True) -> threading.Thread:
-    """Press Jupyter's Stop (SIGINT to the kernel's process) after `seconds`, once `until()` holds."""
+def interrupt_after(seconds: float, until: Callable[[], bool] = lambda: True,
+                    start: bool = True) -> threading.Thread:
+    """Press Jupyter's Stop (SIGINT to the kernel's process) after `seconds`, once `until()` holds
+    (`start=False`: the caller starts the thread, inside the block that expects the interrupt)."""
     def press() -> None:
         time.sleep(seconds)
         while not until():
@@ -96,7 +98,8 @@ def interrupt_after(seconds: float, until: Callable[[], bool] = lambda: True) ->
         os.kill(os.getpid(), signal.SIGINT)
 
     thread = threading.Thread(target=press)
-    thread.start()
+    if start:
+        thread.start()
     return thread
 
 
@@ -133,8 +136,9 @@ def test_stop_ends_a_loop_detection_does_not_cover(lab):
 def test_stop_at_any_moment_leaves_the_lab_consistent(lab, delay):
     """Issue 10: a KeyboardInterrupt at any point of deploying, invoking (cold and warm, sync and
     async) leaves the lab consistent: it deploys, invokes and resets afterwards."""
-    timer = interrupt_after(delay)
+    timer = interrupt_after(delay, start=False)
     try:
+        timer.start()  # inside the try: with no delay, Stop may land while the timer is starting
         for round_ in range(20):
             deploy(lab, "import time\ndef handler(event, context):\n    return sum(range(20000))\n",
                    name=f"fn{round_}")

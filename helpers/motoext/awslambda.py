@@ -155,6 +155,8 @@ def _qualifier_of(function_name: str, qualifier: str | None) -> str | None:
 
 def _weighted_version(backend: Any, fn: Any, function_name: str, qualifier: str | None) -> Any:
     """An alias with `AdditionalVersionWeights` sends that share of invocations to the other version."""
+    if qualifier is None and ":" not in function_name:  # a plain name: $LATEST, no alias
+        return fn
     alias_name = _qualifier_of(function_name, qualifier)
     if not alias_name:
         return fn
@@ -171,12 +173,22 @@ def _weighted_version(backend: Any, fn: Any, function_name: str, qualifier: str 
     return fn
 
 
+def _function(backend: Any, function_name: str, qualifier: str | None) -> Any:
+    """The function version an Invoke names: moto's `get_function`, with a plain name (no ARN, no
+    qualifier) looked up directly, the case of nearly every call."""
+    if qualifier is None and ":" not in function_name:
+        entry = backend._lambdas._functions.get(function_name)
+        if entry is not None and entry["latest"] is not None:
+            return entry["latest"]
+    return backend.get_function(function_name, qualifier)
+
+
 def _make_backend_invoke(original: Callable[..., Any]) -> Callable[..., Any]:
     def invoke(self: Any, function_name: str, qualifier: str | None, body: Any, headers: Any,
                response_headers: Any) -> str | bytes | None:
         if _executor is None:
             return original(self, function_name, qualifier, body, headers, response_headers)
-        fn = self.get_function(function_name, qualifier)
+        fn = _function(self, function_name, qualifier)
         invocation_type = _header(headers, "X-Amz-Invocation-Type", "RequestResponse")
         check_payload_size(body, invocation_type)
         if invocation_type == "DryRun":
@@ -191,7 +203,8 @@ def _make_backend_invoke(original: Callable[..., Any]) -> Callable[..., Any]:
         result = _executor.invoke(fn, _as_bytes(body))
         if result.function_error:
             response_headers["x-amz-function-error"] = result.function_error
-        response_headers["x-amz-log-result"] = log_tail(result.log)
+        if _header(headers, "X-Amz-Log-Type", "None") == "Tail":  # moto drops it otherwise
+            response_headers["x-amz-log-result"] = log_tail(result.log)
         response_headers["x-amz-executed-version"] = result.executed_version
         response_headers["Content-Length"] = str(len(result.payload))
         return result.payload
@@ -269,14 +282,20 @@ def _latest(backend: Any, function_name: str) -> Any:
     return backend.get_function(backend.get_function(function_name).function_name)
 
 
+def _functions_of(fn: Any) -> dict[str, Any]:
+    """moto's functions of `fn`'s account and Region, by name: {"latest": ..., "versions": [...]}."""
+    return lambda_backends[fn.account_id][fn.region]._lambdas._functions
+
+
 def function_exists(fn: Any) -> bool:
     """Whether `fn` has not been deleted since (queued events of a deleted function are dropped)."""
-    return fn.function_name in lambda_backends[fn.account_id][fn.region]._lambdas._functions
+    return fn.function_name in _functions_of(fn)
 
 
 def event_invoke_config(fn: Any) -> dict[str, Any]:
     """The function's asynchronous settings as last put (empty if none)."""
-    latest = _latest(lambda_backends[fn.account_id][fn.region], fn.function_name)
+    entry = _functions_of(fn).get(fn.function_name)
+    latest = entry["latest"] if entry else _latest(lambda_backends[fn.account_id][fn.region], fn.function_name)
     return dict(latest.event_invoke_config[0].config) if latest.event_invoke_config else {}
 
 

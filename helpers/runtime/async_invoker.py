@@ -166,8 +166,9 @@ class AsyncInvoker:
             "lambda": lambda: targets.invoke_lambda_async(target, body.encode(), source=event.function_arn),
         }
         if kind == "OnFailure":  # an S3 bucket takes failures only (invocation-async-retain-records)
-            key = targets.failure_record_key(f"aws/lambda/async/{event.name}", self.clock.now())
-            senders["s3"] = lambda: targets.put_s3_object(target, event.function_arn.split(":")[4], key, body)
+            senders["s3"] = lambda: targets.put_s3_object(
+                target, event.function_arn.split(":")[4],
+                targets.failure_record_key(f"aws/lambda/async/{event.name}", self.clock.now()), body)
         self._send(event, "destination", target, senders, condition=condition, record=record)
         return True
 

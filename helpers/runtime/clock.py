@@ -15,7 +15,7 @@ import datetime as dt
 import heapq
 import itertools
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Callable
 
 from ..motoext.core import bound_trace, current_trace
@@ -24,15 +24,20 @@ from ..motoext.core import bound_trace, current_trace
 EPOCH = dt.datetime(2026, 1, 5, 9, 0, 0, tzinfo=dt.timezone.utc)
 
 
-@dataclass(order=True)
+@dataclass(eq=False)
 class ScheduledJob:
     """One piece of work waiting for its time; `VirtualClock.cancel` takes it off the queue."""
 
     due: dt.datetime
     seq: int
-    action: Callable[[], None] = field(compare=False)
-    label: str = field(compare=False, default="")
-    trace: str | None = field(compare=False, default=None)
+    action: Callable[[], None]
+    label: str = ""
+    trace: str | None = None
+
+
+#: The queue holds (due, seq, job): a heap ordered by due time, then scheduling order, compared as
+#: plain tuples (seq is unique, so the job itself is never compared).
+_Entry = tuple[dt.datetime, int, ScheduledJob]
 
 
 class VirtualClock:
@@ -45,7 +50,7 @@ class VirtualClock:
     def __init__(self, start: dt.datetime = EPOCH) -> None:
         self._start = start
         self._now = start
-        self._queue: list[ScheduledJob] = []
+        self._queue: list[_Entry] = []
         self._seq = itertools.count()
         self._lock = threading.Lock()
         self._draining = False
@@ -68,7 +73,7 @@ class VirtualClock:
     def next_due(self) -> dt.datetime | None:
         """When the earliest waiting job is due, or None."""
         with self._lock:
-            return self._queue[0].due if self._queue else None
+            return self._queue[0][0] if self._queue else None
 
     # -- scheduling --------------------------------------------------------------------------
     def call_at(self, due: dt.datetime, action: Callable[[], None], label: str = "") -> ScheduledJob:
@@ -78,7 +83,7 @@ class VirtualClock:
         """
         with self._lock:
             job = ScheduledJob(max(due, self._now), next(self._seq), action, label, current_trace())
-            heapq.heappush(self._queue, job)
+            heapq.heappush(self._queue, (job.due, job.seq, job))
             return job
 
     def call_later(self, seconds: float, action: Callable[[], None], label: str = "") -> ScheduledJob:
@@ -92,16 +97,17 @@ class VirtualClock:
     def cancel(self, job: ScheduledJob) -> bool:
         """Take `job` off the queue; False if it already ran (or was cancelled)."""
         with self._lock:
-            if job not in self._queue:
+            entry = (job.due, job.seq, job)
+            if entry not in self._queue:
                 return False
-            self._queue.remove(job)
+            self._queue.remove(entry)
             heapq.heapify(self._queue)
             return True
 
     def discard_due(self) -> int:
         """Drop every job due now (a loop the learner stopped); jobs due later stay. Returns how many."""
         with self._lock:
-            keep = [job for job in self._queue if job.due > self._now]
+            keep = [entry for entry in self._queue if entry[0] > self._now]
             dropped = len(self._queue) - len(keep)
             self._queue[:] = keep
             heapq.heapify(self._queue)
@@ -129,9 +135,9 @@ class VirtualClock:
                 for settle in self._settlers:
                     settle()
                 with self._lock:
-                    if not self._queue or self._queue[0].due > self._now:
+                    if not self._queue or self._queue[0][0] > self._now:
                         break
-                    job = heapq.heappop(self._queue)
+                    job = heapq.heappop(self._queue)[2]
                 with bound_trace(job.trace):
                     job.action()
                 ran += 1
@@ -157,9 +163,9 @@ class VirtualClock:
         ran = self.run_due()
         while True:
             with self._lock:
-                if not self._queue or self._queue[0].due > target:
+                if not self._queue or self._queue[0][0] > target:
                     break
-                self._now = self._queue[0].due
+                self._now = self._queue[0][0]
             ran += self.run_due()
         if not stop_when_idle:
             with self._lock:

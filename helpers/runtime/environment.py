@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterator
 
 from . import worker
+from .channel import Channel
 
 #: Real seconds an environment may go without a word before the lab gives up on it (a handler
 #: blocked in native code forever); the invocation is then reported as timed out.
@@ -189,6 +190,7 @@ class ExecutionEnvironment:
     initialised: bool = False
     _process: Any = field(default=None, repr=False)
     _conn: Any = field(default=None, repr=False)
+    _sentinel: int | None = field(default=None, repr=False)
 
     def start(self) -> None:
         """Start the environment's process (the runtime starts; the function's code is not run yet)."""
@@ -201,14 +203,20 @@ class ExecutionEnvironment:
             except ConnectionRefusedError:  # the server process ended: start another, once
                 self._process.start()
         child.close()
-        self._conn = parent
+        self._conn = Channel(parent)
+        self._sentinel = self._process.sentinel if _SENTINEL_SELECTABLE else None
+
+    @property
+    def stopped(self) -> bool:
+        """Whether the lab ended this environment's process (`stop`)."""
+        return self._process is None
 
     @property
     def alive(self) -> bool:
         process = self._process
         if process is None:
             return False
-        if _SENTINEL_SELECTABLE and not select.select([process.sentinel], [], [], 0)[0]:
+        if self._sentinel is not None and not select.select([self._sentinel], [], [], 0)[0]:
             return True  # the sentinel becomes readable when the process ends: cheaper than a selector
         return process.is_alive()
 
@@ -220,7 +228,7 @@ class ExecutionEnvironment:
         of memory) or went silent. Any other interruption (KeyboardInterrupt) ends the process.
         """
         try:
-            worker.send(self._conn, (kind, phase))
+            self._conn.send((kind, phase))
             while True:
                 if not self._readable(SILENCE_LIMIT_S):
                     raise EnvironmentEnded("silent", {})
@@ -229,7 +237,7 @@ class ExecutionEnvironment:
                 except (EOFError, OSError):
                     raise EnvironmentEnded("exit", {"code": self._exitcode()}) from None
                 if message == "call":
-                    worker.send(self._conn, serve(body))
+                    self._conn.send(serve(body))
                 elif message == "done":
                     return body
                 else:  # "exit" or "oom": the process is ending; wait for it
@@ -242,8 +250,8 @@ class ExecutionEnvironment:
     def _readable(self, timeout_s: float) -> bool:
         """Whether the process has said something (or ended) within `timeout_s`."""
         if _SENTINEL_SELECTABLE:  # one select(); Connection.poll builds a selector per call
-            return bool(select.select([self._conn.fileno()], [], [], timeout_s)[0])
-        return self._conn.poll(timeout_s)
+            return bool(select.select([self._conn.fd], [], [], timeout_s)[0])
+        return self._conn.conn.poll(timeout_s)
 
     def _exitcode(self) -> int:
         self._process.join(5)

@@ -42,14 +42,32 @@ def lambda_path(path: str, code_dir: Path, layer_dirs: list[Path]) -> str:
     return path
 
 
+#: Stack traces already formatted in this process, by the frames' code and position: a handler that
+#: fails the same way again (every retry of a failing event) is not read and parsed again.
+_FORMATTED: dict[tuple, list[str]] = {}
+_FORMATTED_MAX = 256
+
+
 def stack_trace(tb: TracebackType | None, code_dir: Path, layer_dirs: list[Path] = ()) -> list[str]:
     """Every frame after the runtime's own, formatted as the Python runtime does, with Lambda's paths.
 
     AWS's Python runtime keeps the frames of the function's code, its layers (/opt/python/...) and
     the libraries they call; only its bootstrap's frames are left out.
     """
+    key: list[object] = [str(code_dir), *map(str, layer_dirs)]
+    walk = tb
+    while walk is not None:
+        key += (walk.tb_frame.f_code, walk.tb_lasti, walk.tb_lineno)
+        walk = walk.tb_next
+    cached = _FORMATTED.get(tuple(key))
+    if cached is not None:
+        return list(cached)
     frames = [f for f in traceback.extract_tb(tb) if not f.filename.startswith(_RUNTIME_DIR)]
-    return [lambda_path(line, code_dir, list(layer_dirs)) for line in traceback.format_list(frames)]
+    lines = [lambda_path(line, code_dir, list(layer_dirs)) for line in traceback.format_list(frames)]
+    if len(_FORMATTED) >= _FORMATTED_MAX:
+        _FORMATTED.clear()
+    _FORMATTED[tuple(key)] = lines
+    return list(lines)
 
 
 def exception_payload(error: BaseException, code_dir: Path, layer_dirs: list[Path] = ()) -> dict:

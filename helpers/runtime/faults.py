@@ -144,6 +144,8 @@ class Faults:
 
     def take_throttle(self, function: str) -> bool:
         """Whether this invocation of `function` is throttled by an injected fault."""
+        if not self._faults:
+            return False
         return any([f.fires() for f in self._matching(function, ("throttle",))])
 
     def _matching(self, function: str, kinds: tuple[str, ...]) -> list[Fault]:

@@ -46,7 +46,16 @@ _INHERITED = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
               "AWS_SHARED_CREDENTIALS_FILE", "AWS_EC2_METADATA_DISABLED", "PATH", "LANG", "HOME",
               "SYSTEMROOT")
 
+#: How many function versions' FunctionSpecs are kept at most (each holds its code's bytes).
+_SPECS_KEPT = 256
+
 _local = threading.local()
+
+
+def _spec_stamp(fn: Any) -> tuple:
+    """What a FunctionSpec is built from, besides the environment variables (compared apart)."""
+    return (fn.function_name, fn.function_arn, fn.version, fn.handler, fn.run_time, fn.memory_size,
+            fn.timeout, fn.code_sha_256, fn.region, tuple(layer["Arn"] for layer in fn.layers or ()))
 
 
 class InvocationInterrupted(KeyboardInterrupt):
@@ -58,7 +67,7 @@ class InvocationInterrupted(KeyboardInterrupt):
         self.invocation = invocation
 
 
-@dataclass
+@dataclass(slots=True)
 class InvocationReport:
     """What one invocation did, as its REPORT line and the trace describe it."""
 
@@ -86,7 +95,7 @@ class InvocationReport:
         return "\t".join(fields) + "\t"
 
 
-@dataclass
+@dataclass(slots=True)
 class _Attempt:
     """One invocation in progress: what its phases produced so far."""
 
@@ -109,6 +118,7 @@ class LambdaRuntime:
         self.clock = clock
         self._workdir = Path(tempfile.mkdtemp(prefix="serverless-lab-"))
         self._pools: dict[tuple, list[ExecutionEnvironment]] = {}
+        self._specs: dict[int, tuple[Any, tuple, FunctionSpec]] = {}
         self._lock = threading.RLock()
         self.faults = Faults()
         self.loops = RecursionGuard()
@@ -119,7 +129,8 @@ class LambdaRuntime:
     def now(self) -> dt.datetime:
         """The lab's time as the code on this thread sees it: the clock, plus how far into the
         running invocation(s) the current AWS call is made."""
-        return self.clock.now() + dt.timedelta(milliseconds=getattr(_local, "offset_ms", 0.0))
+        offset_ms = getattr(_local, "offset_ms", 0.0)
+        return self.clock.now() + dt.timedelta(milliseconds=offset_ms) if offset_ms else self.clock.now()
 
     @contextlib.contextmanager
     def _offset(self, ms: float) -> Iterator[None]:
@@ -162,7 +173,20 @@ class LambdaRuntime:
 
     # -- environments ------------------------------------------------------------------------
     def spec_for(self, fn: Any) -> FunctionSpec:
-        """The runtime's view of a moto LambdaFunction version."""
+        """The runtime's view of a moto LambdaFunction version: built once, again only when the
+        version's code or configuration has changed since (moto updates `$LATEST` in place)."""
+        cached = self._specs.get(id(fn))
+        if (cached is not None and cached[0] is fn and cached[1] == _spec_stamp(fn)
+                and cached[2].env_vars == (fn.environment_vars or {})):
+            return cached[2]
+        spec = self._new_spec(fn)
+        if len(self._specs) >= _SPECS_KEPT:  # versions come and go; keep the cache small
+            self._specs.clear()
+        self._specs[id(fn)] = (fn, _spec_stamp(fn), spec)
+        return spec
+
+    @staticmethod
+    def _new_spec(fn: Any) -> FunctionSpec:
         backend_layers = []
         if fn.layers:
             from moto.awslambda.models import lambda_backends
@@ -189,14 +213,16 @@ class LambdaRuntime:
             for env in self.environments():
                 env.stop()
             self._pools.clear()
+            self._specs.clear()
 
     def _acquire(self, spec: FunctionSpec) -> ExecutionEnvironment:
         if spec.key not in self._pools:
             self._retire_older_code(spec)
         pool = self._pools.setdefault(spec.key, [])
-        for env in pool:
-            if not env.busy and env.initialised and env.alive:
+        for env in [env for env in pool if not env.busy and env.initialised]:
+            if env.alive:
                 return env
+            self._discard(env)  # its process ended between invocations
         env = self._new_environment(spec)
         pool.append(env)
         return env
@@ -335,7 +361,7 @@ class LambdaRuntime:
         finally:
             env.busy = False
             env.invocations += 1
-            if attempt.ended or attempt.timed_out or not env.initialised or not env.alive:
+            if attempt.ended or attempt.timed_out or not env.initialised or env.stopped:
                 self._discard(env)  # AWS replaces an environment after these
 
     def _run_handler(self, env: ExecutionEnvironment, attempt: _Attempt, spec: FunctionSpec,
@@ -382,10 +408,19 @@ class LambdaRuntime:
         payload_out = json.dumps(error).encode() if error else (attempt.payload or b"null")
         return Invocation(payload_out, report.function_error, "\n".join(log) + "\n", spec.version)
 
-    def _write_logs(self, fn: Any, env: ExecutionEnvironment, start: dt.datetime, lines: list[str]) -> None:
+    @staticmethod
+    def _write_logs(fn: Any, env: ExecutionEnvironment, start: dt.datetime, lines: list[str]) -> None:
+        """Append the invocation's lines to its environment's log stream, all stamped with its start.
+
+        Written to moto's log stream itself: PutLogEvents' checks (order, at most 14 days old or 2
+        hours ahead) hold by construction for lines stamped with the clock's time.
+        """
         group = f"/aws/lambda/{env.spec.name}"
-        fn.logs_backend.ensure_log_group(group)
-        fn.logs_backend.ensure_log_stream(group, env.log_stream)
+        logs = fn.logs_backend
+        if group not in logs.groups:
+            logs.ensure_log_group(group)
+        streams = logs.groups[group].streams
+        if env.log_stream not in streams:
+            logs.ensure_log_stream(group, env.log_stream)
         stamp = int(start.timestamp() * 1000)
-        fn.logs_backend.put_log_events(group, env.log_stream,
-                                       [{"timestamp": stamp, "message": line} for line in lines])
+        streams[env.log_stream].put_log_events([{"timestamp": stamp, "message": line} for line in lines])

@@ -19,7 +19,7 @@ CHECK_EVERY = 1024
 
 
 class WorkMeter:
-    """Counts executed lines per thread while `running()`; skips files under `skip_prefixes`."""
+    """Counts executed lines per thread between `start()` and `stop()`; skips files under `skip_prefixes`."""
 
     def __init__(self, skip_prefixes: tuple[str, ...], on_check: Callable[[], None]) -> None:
         self._skip_prefixes = skip_prefixes
@@ -37,16 +37,14 @@ class WorkMeter:
         self.counts = []
         self._measurement += 1
 
-    @contextlib.contextmanager
-    def running(self) -> Iterator[None]:
-        """Count lines executed inside the block (and in threads it starts)."""
+    def start(self) -> None:
+        """Count lines executed from now on (and in threads started from now on), until `stop()`."""
         sys.settrace(self._thread_tracer())
         threading.settrace(self._first_in_thread)
-        try:
-            yield
-        finally:
-            sys.settrace(None)
-            threading.settrace(None)  # type: ignore[arg-type]
+
+    def stop(self) -> None:
+        sys.settrace(None)
+        threading.settrace(None)  # type: ignore[arg-type]
 
     @contextlib.contextmanager
     def paused(self) -> Iterator[None]:

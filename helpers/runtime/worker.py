@@ -20,7 +20,6 @@ import io
 import json
 import logging
 import os
-import pickle
 import signal
 import sys
 from pathlib import Path
@@ -29,6 +28,7 @@ from typing import Any, Callable
 from .. import sandbox
 from . import duration_model as model
 from . import virtual_time
+from .channel import Channel
 from .context import LambdaContext
 from .errors import (InvocationTimeout, OutOfMemory, RuntimeFailure, TASK_ROOT, exception_payload,
                      lambda_path)
@@ -46,20 +46,18 @@ _SDK_PACKAGES = ("boto3", "botocore")
 _real_exit = os._exit
 
 
+try:
+    import resource
+except ImportError:  # Windows: no measurement, no out-of-memory detection
+    resource = None  # type: ignore[assignment]
+
+
 def _peak_rss_kb() -> int:
     """The process's peak resident memory in KB (0 where the platform cannot tell)."""
-    try:
-        import resource
-    except ImportError:  # Windows: no measurement, no out-of-memory detection
+    if resource is None:
         return 0
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return peak // 1024 if sys.platform == "darwin" else peak  # macOS reports bytes
-
-
-def send(conn: Any, message: tuple[str, Any]) -> None:
-    """Send one message over an environment's pipe (either way). Messages are plain data, so the
-    standard pickler does: multiprocessing's own builds a dispatch table per message."""
-    conn.send_bytes(pickle.dumps(message, pickle.HIGHEST_PROTOCOL))
 
 
 class SandboxRefusal(ConnectionError):
@@ -81,7 +79,7 @@ class _Phase:
 class Environment:
     """The state of this execution environment's process."""
 
-    def __init__(self, conn: Any, boot: dict[str, Any]) -> None:
+    def __init__(self, conn: Channel, boot: dict[str, Any]) -> None:
         self.conn = conn
         self.boot = boot
         self.code_dir = Path(boot["code_dir"])
@@ -207,22 +205,26 @@ class Environment:
         base = RUNTIME_BASE_MB + (SDK_IMPORT_MB if self.sdk_imported else 0)
         return base + -(-grown_kb // 1024)
 
-    def _check(self) -> None:
-        """Every few thousand lines: stop at the timeout, end the environment past its memory."""
+    def _check(self) -> tuple[float, int] | None:
+        """Every few thousand lines: stop at the timeout, end the environment past its memory.
+        Returns what it measured (elapsed ms, memory MB), None if the phase is already stopped."""
         phase = self.phase
         if phase is None or phase.stopped_ms is not None:
-            return
-        if self.memory_used_mb() > self.memory_mb:
+            return None
+        memory_mb = self.memory_used_mb()
+        if memory_mb > self.memory_mb:
             raise OutOfMemory()
-        if self.elapsed_ms() >= phase.budget_ms:
+        elapsed_ms = self.elapsed_ms()
+        if elapsed_ms >= phase.budget_ms:
             raise InvocationTimeout()
+        return elapsed_ms, memory_mb
 
     # -- talking to the lab -------------------------------------------------------------------
     def call(self, request: dict[str, Any]) -> dict[str, Any]:
         """Forward one botocore request to the lab and wait for the answer."""
         phase = self.phase
         request["at_ms"] = self.elapsed_ms()
-        send(self.conn, ("call", request))
+        self.conn.send(("call", request))
         kind, answer = self.conn.recv()
         if phase is not None:
             phase.wait_ms += answer.get("wait_ms", 0.0) if isinstance(answer, dict) else 0.0
@@ -232,14 +234,16 @@ class Environment:
 
     def _end(self, code: int) -> None:
         """`os._exit` in the function's code: tell the lab what was logged, then end the process."""
-        send(self.conn, ("exit", {"code": code, **self._outcome()}))
+        self.conn.send(("exit", {"code": code, **self._outcome()}))
         _real_exit(code)
 
-    def _outcome(self, **fields: Any) -> dict[str, Any]:
+    def _outcome(self, measured: tuple[float, int] | None = None, **fields: Any) -> dict[str, Any]:
+        """What the phase produced; `measured` is (elapsed ms, memory MB) if nothing ran since."""
         phase = self.phase
         self._flush()
-        return {"lines": phase.lines if phase else [], "elapsed_ms": self.elapsed_ms(),
-                "memory_mb": self.memory_used_mb(), **fields}
+        elapsed_ms, memory_mb = measured or (self.elapsed_ms(), self.memory_used_mb())
+        return {"lines": phase.lines if phase else [], "elapsed_ms": elapsed_ms, "memory_mb": memory_mb,
+                **fields}
 
     # -- the phases ---------------------------------------------------------------------------
     def run(self, kind: str, spec: dict[str, Any]) -> dict[str, Any]:
@@ -251,16 +255,19 @@ class Environment:
         else:
             self.phase.cpu_ms += RUNTIME_START_CPU_MS
             self.phase.wait_ms += RUNTIME_START_MS
-        payload, error, timed_out = None, None, False
+        payload, error, timed_out, measured = None, None, False, None
         try:
-            with self.meter.running():
+            self.meter.start()
+            try:
                 payload = self._init() if kind == "init" else self._invoke(spec)
-            self._check()
+            finally:
+                self.meter.stop()
+            measured = self._check()
         except InvocationTimeout:
             timed_out = True
         except OutOfMemory:
             self.phase.stopped_ms = self.elapsed_ms()
-            send(self.conn, ("oom", self._outcome()))
+            self.conn.send(("oom", self._outcome()))
             os.kill(os.getpid(), getattr(signal, "SIGKILL", signal.SIGTERM))
         except RuntimeFailure as failure:
             error = failure.payload()
@@ -269,8 +276,9 @@ class Environment:
         if error is not None:
             self.phase.lines.append(f"[ERROR] {error['errorType']}: {error['errorMessage']}\n"
                                     "Traceback (most recent call last):\n" + "".join(error["stackTrace"]))
-        outcome = self._outcome(payload=payload, error=error, timed_out=timed_out)
-        self.last_s = self.now_s()
+        outcome = self._outcome(measured if error is None else None, payload=payload, error=error,
+                                timed_out=timed_out)
+        self.last_s = self.phase.start_s + outcome["elapsed_ms"] / 1000  # now_s() at the phase's end
         self.phase = None
         return outcome
 
@@ -396,15 +404,16 @@ def _end_with_parent() -> None:
 def main(conn: Any, boot: dict[str, Any]) -> None:
     """The environment's process: set up, then run phases until the lab closes the pipe."""
     _end_with_parent()
-    env = Environment(conn, boot)
+    channel = Channel(conn)
+    env = Environment(channel, boot)
     env.install()
     while True:
         try:
-            kind, spec = conn.recv()
+            kind, spec = channel.recv()
         except (EOFError, OSError):
             _real_exit(0)
         try:
-            send(conn, ("done", env.run(kind, spec)))
+            channel.send(("done", env.run(kind, spec)))
         except SystemExit as exit_:  # sys.exit()/exit() in the function's code ends its environment
             code = exit_.code if isinstance(exit_.code, int) else (0 if exit_.code is None else 1)
             if exit_.code is not None and not isinstance(exit_.code, int):
