@@ -217,7 +217,9 @@ class ExecutionEnvironment:
         if process is None:
             return False
         if self._sentinel is not None and not select.select([self._sentinel], [], [], 0)[0]:
-            return True  # the sentinel becomes readable when the process ends: cheaper than a selector
+            # The sentinel becomes readable when the process ends (cheaper than a selector), unless a
+            # join() has already read the exit status the forkserver wrote there.
+            return getattr(process._popen, "returncode", None) is None
         return process.is_alive()
 
     def run(self, kind: str, phase: dict[str, Any],
