@@ -19,9 +19,11 @@ _installed = False
 def all_patches() -> list[Patch]:
     """Every patch of every service module (importing them imports the moto services they extend)."""
     from . import awslambda, core, dynamodb, events, events_patterns, kinesis, lambda_esm, sns, sqs, stepfunctions
+    from . import stepfunctions_pages
 
     return [*core.PATCHES, *awslambda.PATCHES, *stepfunctions.PATCHES, *sns.PATCHES, *events.PATCHES,
-            *events_patterns.PATCHES, *lambda_esm.PATCHES, *sqs.PATCHES, *dynamodb.PATCHES, *kinesis.PATCHES]
+            *events_patterns.PATCHES, *lambda_esm.PATCHES, *sqs.PATCHES, *dynamodb.PATCHES, *kinesis.PATCHES,
+            *stepfunctions_pages.PATCHES]
 
 
 def __getattr__(name: str) -> Any:
