@@ -84,3 +84,33 @@ def test_a_handler_still_running_ends_with_a_killed_kernel():
     client.stop_channels()
     manager.shutdown_kernel(now=True)  # as Jupyter's "restart" does to a kernel that does not answer
     assert _gone(servers + environments) == []
+
+
+def test_a_server_started_again_also_leaves_the_notebook_s_process_group(lab):
+    """The forkserver ended (killed here): the next cold start starts another, outside the group too."""
+    import os
+    import signal
+
+    import boto3
+
+    import helpers
+
+    def servers() -> list[psutil.Process]:
+        return [p for p in psutil.Process().children() if "forkserver" in " ".join(p.cmdline())]
+
+    deploy = boto3.client("lambda").create_function
+    deploy(FunctionName="again", Runtime="python3.12", Role=lab.role_arn, Handler="lambda_function.handler",
+           Code={"ZipFile": helpers.zip_code("def handler(event, context):\n    return 1\n")})
+    boto3.client("lambda").invoke(FunctionName="again")
+    (first,) = servers()
+    lab.reset()                                             # no environment holds the old server's pipes
+    os.kill(first.pid, signal.SIGKILL)                      # left unreaped: multiprocessing finds it gone
+    deadline = time.monotonic() + 30
+    while first.status() != psutil.STATUS_ZOMBIE:
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    deploy(FunctionName="again", Runtime="python3.12", Role=lab.role_arn, Handler="lambda_function.handler",
+           Code={"ZipFile": helpers.zip_code("def handler(event, context):\n    return 2\n")})
+    assert boto3.client("lambda").invoke(FunctionName="again")["Payload"].read() == b"2"
+    (second,) = servers()
+    assert second.pid != first.pid and os.getpgid(second.pid) != os.getpgrp()

@@ -69,10 +69,15 @@ def _servers_in_their_own_process_group() -> Iterator[None]:
     left; the resource tracker ignores SIGTERM by design, so every kernel shutdown waited 2.5 s until
     Jupyter gave up and killed it. Outside the group the servers are not the kernel's to stop: each
     ends when the notebook's process ends (its pipe from that process closes), and the environments
-    end with the forkserver (`worker._end_with_parent`).
+    end with the forkserver (`worker._end_with_parent`). Also around each environment's start: a
+    server that ended is started again there. Spawned environments (no forkserver) are left as they are.
     """
     import multiprocessing.util
     import subprocess
+
+    if _CONTEXT.get_start_method() != "forkserver":
+        yield
+        return
 
     original = multiprocessing.util.spawnv_passfds
 
@@ -197,7 +202,7 @@ class ExecutionEnvironment:
         parent, child = _CONTEXT.Pipe()
         self._process = _CONTEXT.Process(target=worker.main, args=(child, self.boot), daemon=True,
                                          name=f"lambda-env-{self.spec.name}")
-        with _interrupts_deferred(), _without_main_module():
+        with _interrupts_deferred(), _without_main_module(), _servers_in_their_own_process_group():
             try:
                 self._process.start()
             except ConnectionRefusedError:  # the server process ended: start another, once
