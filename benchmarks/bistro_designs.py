@@ -5,10 +5,10 @@ notebook itself runs 20).
 
 Per design: real time, the lab's CPU time (moto answering every call, the clock, the state machines)
 and the execution environments' CPU time (the handlers and their boto3 calls, in their own
-processes). Reported, no target: about 6,000 AWS operations a design (invocations, the handlers' calls,
-events, state transitions) at about a millisecond each through boto3 and moto. `--quick` runs 10 orders
-and fails only if a design stops delivering orders (never on timing). psutil (which ipykernel brings)
-reads the environments' CPU time.
+processes). Reported, no target: 6,000 to 11,000 steps a design in the lab's trace (invocations, the
+handlers' calls, deliveries, state transitions), most of them a call through boto3 and moto at about a
+millisecond. `--quick` runs 10 orders and fails only if a design stops delivering orders (never on
+timing). psutil (which ipykernel brings) reads the environments' CPU time.
 Run: .venv/bin/python benchmarks/bistro_designs.py [--quick]
 """
 from __future__ import annotations

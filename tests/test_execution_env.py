@@ -1,7 +1,6 @@
 """Execution environments behave like AWS's: isolated processes, on the lab's clock, within memory."""
 from __future__ import annotations
 
-import base64
 import datetime as dt
 import json
 import logging
@@ -11,16 +10,8 @@ import boto3
 import pytest
 
 import helpers
-from lambdas import deploy
+from lambdas import deploy, invoke
 from helpers.runtime.clock import EPOCH
-
-
-def invoke(name: str = "fn", payload: object = None, **kwargs) -> dict:
-    response = boto3.client("lambda").invoke(
-        FunctionName=name, Payload=json.dumps(payload if payload is not None else {}), LogType="Tail", **kwargs)
-    response["Body"] = json.loads(response["Payload"].read())
-    response["Log"] = base64.b64decode(response["LogResult"]).decode()
-    return response
 
 
 def report(response: dict) -> dict[str, str]:

@@ -3,8 +3,6 @@ message, logs land in CloudWatch Logs in order, retried failures log the same st
 configuration still gets a fresh environment, and an environment whose process ended is replaced."""
 from __future__ import annotations
 
-import base64
-import json
 import multiprocessing
 import os
 import signal
@@ -14,15 +12,7 @@ import boto3
 import pytest
 
 from helpers.runtime.channel import Channel
-from lambdas import deploy
-
-
-def invoke(name: str = "fn", payload: object = None, **kwargs) -> dict:
-    response = boto3.client("lambda").invoke(
-        FunctionName=name, Payload=json.dumps(payload if payload is not None else {}), LogType="Tail", **kwargs)
-    response["Body"] = json.loads(response["Payload"].read())
-    response["Log"] = base64.b64decode(response["LogResult"]).decode()
-    return response
+from lambdas import deploy, invoke
 
 
 @pytest.mark.parametrize("size", [0, 100, 16_000, 16_400, 3 * 2**20])

@@ -6,12 +6,17 @@ processes to groups of their own every notebook's shutdown waited until Jupyter 
 """
 from __future__ import annotations
 
+import os
+import signal
 import time
 
+import boto3
 import psutil
 import pytest
 from jupyter_client import KernelManager
 from jupyter_client.manager import _ShutdownStatus
+
+import helpers
 
 pytestmark = pytest.mark.notebooks
 
@@ -88,13 +93,6 @@ def test_a_handler_still_running_ends_with_a_killed_kernel():
 
 def test_a_server_started_again_also_leaves_the_notebook_s_process_group(lab):
     """The forkserver ended (killed here): the next cold start starts another, outside the group too."""
-    import os
-    import signal
-
-    import boto3
-
-    import helpers
-
     def servers() -> list[psutil.Process]:
         return [p for p in psutil.Process().children() if "forkserver" in " ".join(p.cmdline())]
 
